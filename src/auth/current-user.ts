@@ -1,0 +1,56 @@
+/**
+ * Loading the caller: token revocation, deactivation, role and permissions in ONE query
+ * (SPEC §10 "Round trips": `GET /auth/me` costs one database round trip in total).
+ */
+import { and, eq, getTableColumns, gt, isNull, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { authSessions, roles, users } from '../db/schema.js';
+import { isPermission, PERMISSIONS, SUPER_ADMIN_ROLE, type Permission } from './permissions.js';
+
+type UserRow = typeof users.$inferSelect;
+
+export interface AuthUser extends Omit<UserRow, 'profileImage'> {
+  /** Loaded only by routes that return the profile (GET/PUT /auth/me); null otherwise. */
+  profileImage: string | null;
+  role: string;
+  permissions: Permission[];
+}
+
+const { profileImage: _profileImage, ...userColumnsWithoutImage } = getTableColumns(users);
+
+/** Permissions of a role row; super_admin always has every permission, including ones added later. */
+export function effectivePermissions(roleName: string, stored: readonly string[]): Permission[] {
+  if (roleName === SUPER_ADMIN_ROLE) return [...PERMISSIONS];
+  return stored.filter(isPermission);
+}
+
+export async function loadSessionUser(
+  db: Database,
+  token: { sub: string; jti: string },
+  options: { withProfileImage?: boolean } = {},
+): Promise<AuthUser | undefined> {
+  const rows = await db
+    .select({
+      ...userColumnsWithoutImage,
+      profileImage: options.withProfileImage ? users.profileImage : sql<string | null>`NULL::text`,
+      roleName: roles.name,
+      rolePermissions: roles.permissions,
+    })
+    .from(authSessions)
+    .innerJoin(users, eq(users.id, authSessions.userId))
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(
+      and(
+        eq(authSessions.jti, token.jti),
+        eq(authSessions.userId, token.sub),
+        isNull(authSessions.revokedAt),
+        gt(authSessions.expiresAt, sql`now()`),
+        eq(users.isActive, true),
+      ),
+    )
+    .limit(1);
+  const row = rows[0];
+  if (!row) return undefined;
+  const { roleName, rolePermissions, ...user } = row;
+  return { ...user, role: roleName, permissions: effectivePermissions(roleName, rolePermissions) };
+}

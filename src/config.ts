@@ -1,0 +1,168 @@
+/**
+ * Configuration (SPEC §8): one zod schema, parsed once per entry (per Worker env object, per Node process).
+ * Development and test get safe local defaults; production refuses missing or weak secrets, default
+ * values and a wildcard CORS origin, naming the offending settings (in logs, never in responses).
+ */
+import { z } from 'zod';
+
+export const APP_ENVS = ['development', 'test', 'production'] as const;
+export type AppEnvName = (typeof APP_ENVS)[number];
+
+/** Local defaults. Any of them reaching production is refused. */
+export const DEV_DEFAULTS = {
+  JWT_SECRET_KEY: 'dev-only-jwt-secret-do-not-use-in-production-0000',
+  SECRET_KEY: 'dev-only-app-secret-do-not-use-in-production-0000',
+  DATABASE_URL: 'postgres://planlyze@localhost/planlyze',
+} as const;
+
+export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const EnvSchema = z.object({
+  APP_ENV: z.enum(APP_ENVS).default('development'),
+  DATABASE_URL: optionalText,
+  JWT_SECRET_KEY: optionalText,
+  SECRET_KEY: optionalText,
+  JWT_ACCESS_TOKEN_EXPIRES: int(60, 30 * 86400).default(86400),
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_MODEL: optionalText,
+  ANTHROPIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CORS_ORIGINS: optionalText,
+  ITEMS_PER_PAGE: int(1, 100).default(20),
+  MAX_PAGE_SIZE: int(1, 1000).default(100),
+  AI_SECTION_TIMEOUT_S: int(30, 86400).default(600),
+  ADMIN_EMAIL: z.email().trim().toLowerCase().optional(),
+  ADMIN_PASSWORD: optionalText,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  PORT: int(1, 65535).default(8787),
+  TRUST_PROXY: bool.default(false),
+  RATE_LIMIT_LOGIN_PER_EMAIL: int(1, 100000).default(10),
+  RATE_LIMIT_LOGIN_PER_IP: int(1, 1000000).default(100),
+  RATE_LIMIT_REGISTER_PER_IP: int(1, 1000000).default(20),
+});
+
+export interface Config {
+  appEnv: AppEnvName;
+  databaseUrl: string;
+  jwtSecret: string;
+  secretKey: string;
+  jwtTtlSeconds: number;
+  anthropic: { apiKey: string | undefined; model: string; baseUrl: string | undefined };
+  corsOrigins: '*' | string[];
+  itemsPerPage: number;
+  maxPageSize: number;
+  aiSectionTimeoutS: number;
+  admin: { email: string; password: string } | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  port: number;
+  trustProxy: boolean;
+  rateLimits: { loginPerEmail: number; loginPerIp: number; registerPerIp: number };
+}
+
+/** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Refusing to start: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+export function parseConfig(env: Record<string, unknown>): Config {
+  // Worker bindings may hold non-string values (KV, secrets objects); only strings are configuration.
+  const strings = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string'));
+  const parsed = EnvSchema.safeParse(strings);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.APP_ENV === 'production';
+  const problems = production ? productionProblems(e) : [];
+  if (e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
+  if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  if (e.ITEMS_PER_PAGE > e.MAX_PAGE_SIZE) problems.push('ITEMS_PER_PAGE must not exceed MAX_PAGE_SIZE');
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const origins = e.CORS_ORIGINS ?? '*';
+  return {
+    appEnv: e.APP_ENV,
+    databaseUrl: e.DATABASE_URL ?? DEV_DEFAULTS.DATABASE_URL,
+    jwtSecret: e.JWT_SECRET_KEY ?? DEV_DEFAULTS.JWT_SECRET_KEY,
+    secretKey: e.SECRET_KEY ?? DEV_DEFAULTS.SECRET_KEY,
+    jwtTtlSeconds: e.JWT_ACCESS_TOKEN_EXPIRES,
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      model: e.ANTHROPIC_MODEL ?? DEFAULT_ANTHROPIC_MODEL,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+    },
+    corsOrigins: origins === '*' ? '*' : splitOrigins(origins),
+    itemsPerPage: e.ITEMS_PER_PAGE,
+    maxPageSize: e.MAX_PAGE_SIZE,
+    aiSectionTimeoutS: e.AI_SECTION_TIMEOUT_S,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    trustProxy: e.TRUST_PROXY,
+    rateLimits: {
+      loginPerEmail: e.RATE_LIMIT_LOGIN_PER_EMAIL,
+      loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
+    },
+  };
+}
+
+function splitOrigins(value: string): string[] {
+  return value
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter((o) => o.length > 0);
+}
+
+function productionProblems(e: z.infer<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production');
+  for (const name of ['JWT_SECRET_KEY', 'SECRET_KEY'] as const) {
+    const value = e[name];
+    if (!value) problems.push(`${name} is required in production`);
+    else if (value === DEV_DEFAULTS[name]) problems.push(`${name} is the development default`);
+    else if (value.length < MIN_SECRET_LENGTH) problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+    else if (new Set(value).size < 8) problems.push(`${name} is too repetitive to be a secret`);
+  }
+  if (e.JWT_SECRET_KEY && e.JWT_SECRET_KEY === e.SECRET_KEY) problems.push('JWT_SECRET_KEY and SECRET_KEY must differ');
+  if (!e.CORS_ORIGINS) problems.push('CORS_ORIGINS is required in production');
+  else if (splitOrigins(e.CORS_ORIGINS).some((o) => o === '*' || o.includes('*')))
+    problems.push('CORS_ORIGINS must list explicit origins in production, not *');
+  else if (splitOrigins(e.CORS_ORIGINS).some((o) => !/^https:\/\/[^/]+$/.test(o)))
+    problems.push('CORS_ORIGINS must be https origins in production');
+  if (e.DATABASE_URL === DEV_DEFAULTS.DATABASE_URL) problems.push('DATABASE_URL is the development default');
+  if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 12) problems.push('ADMIN_PASSWORD must be at least 12 characters in production');
+  return problems;
+}
+
+const cache = new WeakMap<object, Config | ConfigError>();
+
+/** Parses an env object once and remembers the outcome (a Worker's env is the same object for the isolate). */
+export function resolveConfig(env: object): Config {
+  let outcome = cache.get(env);
+  if (!outcome) {
+    try {
+      outcome = parseConfig(env as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      outcome = error;
+    }
+    cache.set(env, outcome);
+  }
+  if (outcome instanceof ConfigError) throw outcome;
+  return outcome;
+}

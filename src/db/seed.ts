@@ -1,0 +1,109 @@
+/**
+ * Idempotent bootstrap (SPEC §2 "Bootstrap"): built-in roles (their permissions re-synced from code),
+ * default settings, two credit packages and one payment method when none exist, and the
+ * ADMIN_EMAIL user as super_admin. Safe to run on every start and on every deploy.
+ */
+import { count, eq, sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import { scryptParamsFor } from '../auth/credentials.js';
+import { hashPassword } from '../auth/password.js';
+import { BUILTIN_ROLES, SUPER_ADMIN_ROLE } from '../auth/permissions.js';
+import { newReferralCode } from '../services/referral-codes.js';
+import { SETTING_KEYS, SETTINGS } from '../services/settings.js';
+import type { Database } from './client.js';
+import { creditPackages, paymentMethods, roles, systemSettings, users } from './schema.js';
+import { SEED_EMAIL_TEMPLATES } from './seed-email-templates.js';
+
+const ROLE_DESCRIPTIONS: Record<keyof typeof BUILTIN_ROLES, string> = {
+  super_admin: 'Every permission; only a super admin can assign or change this role.',
+  admin: 'Administers users, payments, content and settings; cannot manage roles or call the raw LLM.',
+  user: 'A regular customer.',
+};
+
+export async function seedDatabase(db: Database, config: Pick<Config, 'admin' | 'appEnv'>): Promise<void> {
+  const roleStatements = Object.entries(BUILTIN_ROLES).map(([name, permissions]) =>
+    db.execute(sql`
+      INSERT INTO roles (name, description, permissions, is_builtin)
+      VALUES (${name}, ${ROLE_DESCRIPTIONS[name as keyof typeof BUILTIN_ROLES]}, ${permissions}::text[], true)
+      ON CONFLICT (lower(name)) DO UPDATE SET permissions = excluded.permissions, is_builtin = true`),
+  );
+  const [packageCount, methodCount] = await db.batch([
+    db.select({ n: count() }).from(creditPackages),
+    db.select({ n: count() }).from(paymentMethods),
+    ...roleStatements,
+    db
+      .insert(systemSettings)
+      .values(SETTING_KEYS.map((key) => ({ key, value: SETTINGS[key].default })))
+      .onConflictDoNothing(),
+    ...SEED_EMAIL_TEMPLATES.map((t) => db.execute(sql`
+      INSERT INTO email_templates (template_key, name, subject_en, subject_ar, body_en, body_ar, description)
+      VALUES (${t.template_key}, ${t.name}, ${t.subject_en}, ${t.subject_ar}, ${t.body_en}, ${t.body_ar}, ${t.description})
+      ON CONFLICT (template_key) DO NOTHING`)),
+  ]);
+
+  const catalog = [];
+  if ((packageCount[0]?.n ?? 0) === 0) {
+    catalog.push(
+      db.insert(creditPackages).values([
+        {
+          name: 'Starter',
+          nameAr: 'المبتدئ',
+          credits: 5,
+          priceUsd: '9.99',
+          description: 'Five premium reports.',
+          descriptionAr: 'خمسة تقارير مميزة.',
+          features: ['5 premium reports', 'AI assistant chat'],
+          featuresAr: ['5 تقارير مميزة', 'محادثة مع المساعد الذكي'],
+          sortOrder: 1,
+        },
+        {
+          name: 'Founder',
+          nameAr: 'المؤسس',
+          credits: 15,
+          priceUsd: '24.99',
+          description: 'Fifteen premium reports at a better price.',
+          descriptionAr: 'خمسة عشر تقريراً مميزاً بسعر أفضل.',
+          features: ['15 premium reports', 'AI assistant chat', 'Best value'],
+          featuresAr: ['15 تقريراً مميزاً', 'محادثة مع المساعد الذكي', 'أفضل قيمة'],
+          isPopular: true,
+          sortOrder: 2,
+        },
+      ]),
+    );
+  }
+  if ((methodCount[0]?.n ?? 0) === 0) {
+    catalog.push(
+      db.insert(paymentMethods).values({
+        name: 'Bank transfer',
+        nameAr: 'حوالة مصرفية',
+        type: 'bank_transfer',
+        details: { bank_name: 'Example Bank', account_name: 'Planlyze', account_number: '0000000000' },
+        instructions: 'Transfer the amount and upload a photo of the receipt as proof.',
+        instructionsAr: 'حوّل المبلغ وارفع صورة الإيصال كإثبات.',
+        sortOrder: 1,
+      }),
+    );
+  }
+  if (catalog.length > 0) await db.batch(catalog as [ (typeof catalog)[number], ...(typeof catalog)[number][] ]);
+
+  if (config.admin) await ensureSuperAdmin(db, config as Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> });
+}
+
+async function ensureSuperAdmin(db: Database, config: Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> }) {
+  const { email, password } = config.admin;
+  const superAdminRole = sql`(SELECT id FROM roles WHERE name = ${SUPER_ADMIN_ROLE})`;
+  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  if (existing[0]) {
+    // The account exists: make sure it is an active super admin; its password is left alone.
+    await db
+      .update(users)
+      .set({ roleId: superAdminRole, isActive: true, updatedAt: sql`now()` })
+      .where(eq(users.id, existing[0].id));
+    return;
+  }
+  const passwordHash = await hashPassword(password, scryptParamsFor(config));
+  await db
+    .insert(users)
+    .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode() })
+    .onConflictDoNothing();
+}

@@ -1,0 +1,45 @@
+/**
+ * Request-scoped dependencies, set once and read from `c.var` (CONVENTIONS §2): language, config
+ * (parsed once per env object) and the database handle.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { resolveConfig } from '../config.js';
+import { createDb } from '../db/client.js';
+import { pickLanguage } from '../i18n/messages.js';
+import type { AppEnv } from '../types.js';
+
+export const languageContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set('lang', pickLanguage(c.req.header('accept-language')));
+  await next();
+  c.header('Content-Language', c.var.lang);
+  c.header('Vary', 'Accept-Language', { append: true });
+};
+
+export const appContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const config = resolveConfig(c.env ?? {});
+  c.set('config', config);
+  c.set('db', createDb(config.databaseUrl));
+  await next();
+};
+
+/** Socket addresses of requests served by the Node entry (src/node.ts), keyed by the Request. */
+export const socketAddresses = new WeakMap<Request, string>();
+
+/**
+ * The client IP (SPEC §2): `CF-Connecting-IP` on Workers; on Node the socket address, or the left-most
+ * `X-Forwarded-For` entry only when TRUST_PROXY=true. A header a client could forge is never trusted
+ * unless configuration says a proxy in front sets it.
+ */
+export function clientIp(c: Context<AppEnv>): string {
+  if (c.var.config.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  if (isWorkerRuntime()) return c.req.header('cf-connecting-ip') ?? 'unknown';
+  return socketAddresses.get(c.req.raw) ?? 'unknown';
+}
+
+function isWorkerRuntime(): boolean {
+  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
+  return nav?.userAgent === 'Cloudflare-Workers';
+}

@@ -1,0 +1,67 @@
+/**
+ * The response envelope of SPEC §1. Every JSON response goes through one of these helpers, so the
+ * shape cannot drift between routes.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { translate, type MessageKey } from '../i18n/messages.js';
+import type { AppEnv } from '../types.js';
+
+export interface Pagination {
+  page: number;
+  per_page: number;
+  total: number;
+  pages: number;
+}
+
+export const nowIso = () => new Date().toISOString();
+
+export function ok<T, S extends ContentfulStatusCode = 200>(
+  c: Context<AppEnv>,
+  data: T,
+  message: MessageKey = 'ok.generic',
+  status?: S,
+) {
+  return c.json(
+    { success: true as const, message: translate(message, c.var.lang), data, timestamp: nowIso() },
+    (status ?? 200) as S,
+  );
+}
+
+export function created<T>(c: Context<AppEnv>, data: T, message: MessageKey = 'ok.created') {
+  return ok(c, data, message, 201);
+}
+
+export function deleted(c: Context<AppEnv>, id: string) {
+  return ok(c, { id }, 'ok.deleted');
+}
+
+export function paginated<T, M extends Record<string, unknown> | undefined = undefined>(
+  c: Context<AppEnv>,
+  items: T[],
+  pagination: Pagination,
+  meta?: M,
+  message: MessageKey = 'ok.generic',
+) {
+  return c.json(
+    {
+      success: true as const,
+      message: translate(message, c.var.lang),
+      data: items,
+      pagination,
+      ...(meta ? { meta } : {}),
+      timestamp: nowIso(),
+    },
+    200,
+  );
+}
+
+export interface ErrorBody {
+  success: false;
+  error: string;
+  error_code: string;
+  status_code: number;
+  details?: Record<string, unknown>;
+  request_id: string;
+  timestamp: string;
+}

@@ -1,0 +1,146 @@
+/** /api/auth — identity (SPEC §2). */
+import { eq, sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { EmailInput, PasswordInput, scryptParamsFor } from '../auth/credentials.js';
+import { requireUser, requireUserWithProfile } from '../auth/guards.js';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import { revokeSession, revokeUserSessions } from '../auth/sessions.js';
+import { users } from '../db/schema.js';
+import { fieldError } from '../errors.js';
+import { created, ok } from '../http/envelope.js';
+import { describe } from '../http/route-meta.js';
+import { body, emptyBody } from '../http/validate.js';
+import { language, text } from '../schemas/common.js';
+import { ProfileFields, serializeUser, UserSchema } from '../schemas/user.js';
+import { login, register } from '../services/accounts.js';
+import type { AppEnv } from '../types.js';
+
+const RegisterBody = z.strictObject({
+  email: EmailInput,
+  password: PasswordInput,
+  full_name: text(120).optional(),
+  language: language.optional(),
+  referral_code: z.string().trim().min(1).max(32).optional(),
+});
+
+const LoginBody = z.strictObject({
+  email: EmailInput,
+  password: z.string().min(1).max(1024),
+});
+
+const UpdateMeBody = z
+  .strictObject(Object.fromEntries(Object.entries(ProfileFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof ProfileFields]: z.ZodOptional<(typeof ProfileFields)[K]>;
+  })
+  .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
+
+const ChangePasswordBody = z.strictObject({
+  current_password: z.string().min(1).max(1024),
+  new_password: PasswordInput,
+});
+
+const TokenResponse = z.object({ token: z.string(), expires_in: z.number().int(), user: UserSchema });
+
+export const authRoutes = new Hono<AppEnv>()
+  .post(
+    '/register',
+    describe({
+      summary: 'Create an account',
+      description: 'New users get `signup_bonus_credits`. An unknown `referral_code` is a 400 naming it; nothing is created.',
+      tags: ['auth'],
+      status: 201,
+      response: TokenResponse,
+      errors: ['CONFLICT', 'RATE_LIMITED'],
+    }),
+    body(RegisterBody),
+    async (c) => {
+      const result = await register(c, c.req.valid('json'));
+      return created(c, { token: result.token, expires_in: result.expires_in, user: serializeUser(result.user) }, 'ok.registered');
+    },
+  )
+  .post(
+    '/login',
+    describe({
+      summary: 'Sign in',
+      description:
+        'Unknown email and wrong password give the same 401. A deactivated account with the right password is a 403. ' +
+        'Limited to RATE_LIMIT_LOGIN_PER_EMAIL attempts per email and RATE_LIMIT_LOGIN_PER_IP per client IP per 15 minutes.',
+      tags: ['auth'],
+      response: TokenResponse,
+      errors: ['AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR', 'RATE_LIMITED'],
+    }),
+    body(LoginBody),
+    async (c) => {
+      const result = await login(c, c.req.valid('json'));
+      return ok(c, { token: result.token, expires_in: result.expires_in, user: serializeUser(result.user) }, 'ok.logged_in');
+    },
+  )
+  .get(
+    '/me',
+    describe({ summary: 'The signed-in user', tags: ['auth'], response: UserSchema }),
+    requireUserWithProfile,
+    (c) => ok(c, serializeUser(c.var.user)),
+  )
+  .put(
+    '/me',
+    describe({ summary: 'Update own profile', tags: ['auth'], response: UserSchema }),
+    requireUserWithProfile,
+    body(UpdateMeBody),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { db, user } = c.var;
+      const [row] = await db
+        .update(users)
+        .set({
+          fullName: input.full_name,
+          displayName: input.display_name,
+          language: input.language,
+          profileImage: input.profile_image,
+          phoneNumber: input.phone_number,
+          country: input.country,
+          city: input.city,
+          notificationPreferences: input.notification_preferences as Record<string, boolean> | undefined,
+          onboardingCompleted: input.onboarding_completed,
+          onboardingStep: input.onboarding_step,
+          updatedAt: sql`now()`,
+        })
+        .where(eq(users.id, user.id))
+        .returning();
+      return ok(c, serializeUser({ ...user, ...row! }), 'ok.profile_updated');
+    },
+  )
+  .post(
+    '/change-password',
+    describe({
+      summary: 'Change own password',
+      description: 'The presented token keeps working; every other token of the user is revoked.',
+      tags: ['auth'],
+      response: z.object({ changed: z.literal(true) }),
+    }),
+    requireUser,
+    body(ChangePasswordBody),
+    async (c) => {
+      const { current_password, new_password } = c.req.valid('json');
+      const { db, user, config, tokenId } = c.var;
+      const params = scryptParamsFor(config);
+      const verdict = await verifyPassword(current_password, user.passwordHash, params);
+      if (!verdict.ok) throw fieldError('current_password', 'wrong_password', 'auth.wrong_current_password');
+      const passwordHash = await hashPassword(new_password, params);
+      await db.batch([
+        db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id)),
+        revokeUserSessions(db, user.id, 'password_changed', tokenId),
+      ]);
+      return ok(c, { changed: true as const }, 'ok.password_changed');
+    },
+  )
+  .post(
+    '/logout',
+    describe({ summary: 'Revoke the presented token', tags: ['auth'], response: z.object({ id: z.uuid() }) }),
+    requireUser,
+    emptyBody(),
+    async (c) => {
+      await revokeSession(c.var.db, c.var.tokenId, 'logout');
+      return ok(c, { id: c.var.tokenId }, 'ok.logged_out');
+    },
+  );

@@ -1,0 +1,61 @@
+/** /api/health, /api/openapi.json, /api/docs. */
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
+import { AppError } from '../errors.js';
+import { ok } from '../http/envelope.js';
+import { describe } from '../http/route-meta.js';
+import type { AppEnv } from '../types.js';
+
+export const APP_VERSION: string = packageJson.version;
+
+const HealthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.object({ ok: z.boolean(), latency_ms: z.number() }),
+  version: z.string(),
+});
+
+export const healthRoutes = new Hono<AppEnv>().get(
+  '/health',
+  describe({
+    summary: 'Liveness and database reachability',
+    description: 'One real database round trip, timed. 503 SERVICE_UNAVAILABLE (with the same facts in `details`) when the database is down.',
+    tags: ['system'],
+    response: HealthSchema,
+  }),
+  async (c) => {
+    const started = performance.now();
+    let dbOk = true;
+    try {
+      await c.var.db.execute(sql`select 1`);
+    } catch {
+      dbOk = false;
+    }
+    const latency = Math.round((performance.now() - started) * 100) / 100;
+    const database = { ok: dbOk, latency_ms: latency };
+    if (!dbOk) {
+      throw new AppError('SERVICE_UNAVAILABLE', {
+        message: 'health.database_down',
+        details: { status: 'unavailable', database, version: APP_VERSION },
+      });
+    }
+    return ok(c, { status: 'ok' as const, database, version: APP_VERSION }, 'ok.healthy');
+  },
+);
+
+export function docsPage(specUrl: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <title>Planlyze API reference</title>
+</head>
+<body>
+  <noscript>The interactive reference needs JavaScript. The raw document is at <a href="${specUrl}">${specUrl}</a>.</noscript>
+  <script id="api-reference" data-url="${specUrl}"></script>
+  <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference@1"></script>
+</body>
+</html>`;
+}

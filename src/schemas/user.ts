@@ -1,0 +1,82 @@
+/** The user object as the API returns it (SPEC §2): never the password hash or other secrets. */
+import { z } from 'zod';
+import type { AuthUser } from '../auth/current-user.js';
+import { NOTIFICATION_TYPES } from '../db/schema.js';
+import { httpsUrlOrImageDataUrl, isoDate, language, text, toIso } from './common.js';
+
+export const NotificationPreferences = z
+  .partialRecord(z.enum(NOTIFICATION_TYPES), z.boolean())
+  .describe('Per notification type: false turns it off; a missing key means on.');
+
+export const UserSchema = z.object({
+  id: z.uuid(),
+  email: z.email(),
+  full_name: z.string().nullable(),
+  display_name: z.string().nullable(),
+  language,
+  profile_image: z.string().nullable(),
+  phone_number: z.string().nullable(),
+  country: z.string().nullable(),
+  city: z.string().nullable(),
+  notification_preferences: NotificationPreferences,
+  onboarding_completed: z.boolean(),
+  onboarding_step: z.number().int(),
+  role: z.string(),
+  permissions: z.array(z.string()),
+  credits: z.number().int(),
+  referral_code: z.string(),
+  is_active: z.boolean(),
+  last_login_at: isoDate.nullable(),
+  created_at: isoDate,
+  updated_at: isoDate,
+});
+export type UserDto = z.infer<typeof UserSchema>;
+
+export function serializeUser(user: AuthUser): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    full_name: user.fullName,
+    display_name: user.displayName,
+    language: user.language as UserDto['language'],
+    profile_image: user.profileImage,
+    phone_number: user.phoneNumber,
+    country: user.country,
+    city: user.city,
+    notification_preferences: user.notificationPreferences,
+    onboarding_completed: user.onboardingCompleted,
+    onboarding_step: user.onboardingStep,
+    role: user.role,
+    permissions: user.permissions,
+    credits: user.credits,
+    referral_code: user.referralCode,
+    is_active: user.isActive,
+    last_login_at: toIso(user.lastLoginAt),
+    created_at: toIso(user.createdAt)!,
+    updated_at: toIso(user.updatedAt)!,
+  };
+}
+
+/** Profile fields a user may change about themselves (PUT /auth/me) — and admins via PUT /users/:id. */
+export const ProfileFields = {
+  full_name: text(120).nullable(),
+  display_name: text(60).nullable(),
+  language,
+  profile_image: httpsUrlOrImageDataUrl(512 * 1024).nullable(),
+  phone_number: z
+    .string()
+    .trim()
+    .max(32)
+    .regex(/^[0-9 +()-]+$/, 'only digits, spaces and + - ( ) are allowed')
+    .nullable(),
+  country: text(80).nullable(),
+  city: text(80).nullable(),
+  notification_preferences: z.strictObject(
+    Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, z.boolean().optional()])) as Record<
+      (typeof NOTIFICATION_TYPES)[number],
+      z.ZodOptional<z.ZodBoolean>
+    >,
+  ),
+  onboarding_completed: z.boolean(),
+  onboarding_step: z.number().int().min(0).max(20),
+};

@@ -1,0 +1,176 @@
+/**
+ * Registration and sign-in (SPEC §2, §10 "Identity"), each in at most two database round trips:
+ * one batch that reads (and counts the rate-limit hit), then one batch that writes.
+ */
+import { eq, getTableColumns } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { effectivePermissions, type AuthUser } from '../auth/current-user.js';
+import { scryptParamsFor } from '../auth/credentials.js';
+import { dummyVerify, hashPassword, verifyPassword } from '../auth/password.js';
+import { DEFAULT_USER_ROLE } from '../auth/permissions.js';
+import { issueSession } from '../auth/sessions.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { referrals, roles, users } from '../db/schema.js';
+import { AppError, fieldError } from '../errors.js';
+import { clientIp } from '../http/context.js';
+import type { AppEnv } from '../types.js';
+import { bookEntry } from './ledger.js';
+import { notify } from './notify.js';
+import { newReferralCode, normalizeReferralCode } from './referral-codes.js';
+import { hitRateLimit, rateLimited, undoRateLimitHits, clearRateLimit } from './rate-limit.js';
+import { selectSettings, settingsFromRows } from './settings.js';
+
+const LOGIN_WINDOW_S = 15 * 60;
+const REGISTER_WINDOW_S = 60 * 60;
+const REFERRAL_CODE_ATTEMPTS = 3;
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  full_name?: string | undefined;
+  language?: 'en' | 'ar' | undefined;
+  referral_code?: string | undefined;
+}
+
+export interface SignedIn {
+  token: string;
+  expires_in: number;
+  user: AuthUser;
+}
+
+export async function register(c: Context<AppEnv>, input: RegisterInput): Promise<SignedIn> {
+  const { db, config } = c.var;
+  const referralCode = input.referral_code ? normalizeReferralCode(input.referral_code) : '';
+  const [hits, existing, referrer, userRole, settingRows] = await db.batch([
+    hitRateLimit(db, { key: `register:ip:${clientIp(c)}`, windowSeconds: REGISTER_WINDOW_S }),
+    db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1),
+    db
+      .select({ id: users.id, isActive: users.isActive })
+      .from(users)
+      .where(eq(users.referralCode, referralCode))
+      .limit(1),
+    db.select().from(roles).where(eq(roles.name, DEFAULT_USER_ROLE)).limit(1),
+    selectSettings(db, ['signup_bonus_credits']),
+  ]);
+
+  const hit = hits[0]!;
+  if (hit.count > config.rateLimits.registerPerIp) throw rateLimited(hit.resetAt, 'auth.too_many_registrations');
+  if (existing.length > 0) throw new AppError('CONFLICT', { message: 'auth.email_taken', details: { field: 'email' } });
+  const referrerId = input.referral_code ? referrer.find((r) => r.isActive)?.id : undefined;
+  if (input.referral_code && !referrerId) {
+    throw fieldError('referral_code', 'unknown_referral_code', 'auth.unknown_referral_code');
+  }
+  const role = userRole[0];
+  if (!role) throw new Error('The built-in "user" role is missing: run the seed (npm run db:seed).');
+  const { signup_bonus_credits: bonus } = settingsFromRows(['signup_bonus_credits'], settingRows);
+
+  const passwordHash = await hashPassword(input.password, scryptParamsFor(config));
+  const userId = crypto.randomUUID();
+  const session = await issueSession(db, config, userId);
+
+  for (let attempt = 1; ; attempt++) {
+    const referralCodeOfNewUser = newReferralCode();
+    try {
+      const [inserted] = await db.batch([
+        db
+          .insert(users)
+          .values({
+            id: userId,
+            email: input.email,
+            passwordHash,
+            fullName: input.full_name ?? null,
+            language: input.language ?? 'en',
+            roleId: role.id,
+            referralCode: referralCodeOfNewUser,
+            referredBy: referrerId ?? null,
+            lastLoginAt: new Date(),
+          })
+          .returning(),
+        ...(bonus > 0
+          ? [bookEntry(db, { userId, type: 'signup_bonus', credits: bonus, description: 'Welcome bonus' })]
+          : []),
+        session.insert,
+        ...(referrerId
+          ? [
+              db.insert(referrals).values({ referrerId, referredId: userId }),
+              notify(db, {
+                userId: referrerId,
+                type: 'referral_joined',
+                title: 'A friend joined Planlyze',
+                message: 'Someone you invited has signed up. You will receive bonus credits after their first premium report.',
+                titleAr: 'انضم صديق إلى Planlyze',
+                messageAr: 'قام شخص دعوته بالتسجيل. ستحصل على نقاط إضافية بعد أول تقرير مميز له.',
+                data: { referred_user_id: userId },
+              }),
+            ]
+          : []),
+      ]);
+      const row = inserted[0]!;
+      return {
+        token: session.token,
+        expires_in: session.expiresIn,
+        user: {
+          ...row,
+          credits: bonus,
+          role: role.name,
+          permissions: effectivePermissions(role.name, role.permissions),
+        },
+      };
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_unique')) {
+        throw new AppError('CONFLICT', { message: 'auth.email_taken', details: { field: 'email' } });
+      }
+      if (isUniqueViolation(error, 'users_referral_code_unique') && attempt < REFERRAL_CODE_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
+
+const { passwordHash: _hash, ...publicUserColumns } = getTableColumns(users);
+
+export async function login(c: Context<AppEnv>, input: { email: string; password: string }): Promise<SignedIn> {
+  const { db, config } = c.var;
+  const emailKey = `login:email:${input.email}`;
+  const ipKey = `login:ip:${clientIp(c)}`;
+  // Every attempt is counted up front (atomically), so a parallel burst cannot slip past the limit;
+  // a successful sign-in takes its hit back below.
+  const [emailHits, ipHits, found] = await db.batch([
+    hitRateLimit(db, { key: emailKey, windowSeconds: LOGIN_WINDOW_S }),
+    hitRateLimit(db, { key: ipKey, windowSeconds: LOGIN_WINDOW_S }),
+    db
+      .select({ ...publicUserColumns, passwordHash: users.passwordHash, roleName: roles.name, rolePermissions: roles.permissions })
+      .from(users)
+      .innerJoin(roles, eq(roles.id, users.roleId))
+      .where(eq(users.email, input.email))
+      .limit(1),
+  ]);
+  const emailHit = emailHits[0]!;
+  const ipHit = ipHits[0]!;
+  if (emailHit.count > config.rateLimits.loginPerEmail) throw rateLimited(emailHit.resetAt, 'auth.too_many_logins');
+  if (ipHit.count > config.rateLimits.loginPerIp) throw rateLimited(ipHit.resetAt, 'auth.too_many_logins');
+
+  const params = scryptParamsFor(config);
+  const row = found[0];
+  const verdict = row ? await verifyPassword(input.password, row.passwordHash, params) : await dummyVerify(input.password, params);
+  if (!row || !verdict.ok) throw new AppError('AUTHENTICATION_ERROR', { message: 'auth.invalid_credentials' });
+  if (!row.isActive) throw new AppError('AUTHORIZATION_ERROR', { message: 'auth.account_disabled' });
+
+  const session = await issueSession(db, config, row.id);
+  const newHash = verdict.needsRehash ? await hashPassword(input.password, params) : undefined;
+  const now = new Date();
+  await db.batch([
+    session.insert,
+    db
+      .update(users)
+      .set({ lastLoginAt: now, ...(newHash ? { passwordHash: newHash } : {}) })
+      .where(eq(users.id, row.id)),
+    clearRateLimit(db, emailKey),
+    ...undoRateLimitHits(db, [ipKey]),
+  ]);
+  const { roleName, rolePermissions, ...user } = row;
+  return {
+    token: session.token,
+    expires_in: session.expiresIn,
+    user: { ...user, lastLoginAt: now, role: roleName, permissions: effectivePermissions(roleName, rolePermissions) },
+  };
+}
