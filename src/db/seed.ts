@@ -14,6 +14,9 @@ import type { Database } from './client.js';
 import { creditPackages, paymentMethods, roles, systemSettings, users } from './schema.js';
 import { SEED_EMAIL_TEMPLATES } from './seed-email-templates.js';
 
+/** A Postgres array literal for a list of plain identifiers (drizzle would expand a JS array into a row). */
+const textArrayLiteral = (values: readonly string[]) => `{${values.join(',')}}`;
+
 const ROLE_DESCRIPTIONS: Record<keyof typeof BUILTIN_ROLES, string> = {
   super_admin: 'Every permission; only a super admin can assign or change this role.',
   admin: 'Administers users, payments, content and settings; cannot manage roles or call the raw LLM.',
@@ -24,7 +27,7 @@ export async function seedDatabase(db: Database, config: Pick<Config, 'admin' | 
   const roleStatements = Object.entries(BUILTIN_ROLES).map(([name, permissions]) =>
     db.execute(sql`
       INSERT INTO roles (name, description, permissions, is_builtin)
-      VALUES (${name}, ${ROLE_DESCRIPTIONS[name as keyof typeof BUILTIN_ROLES]}, ${permissions}::text[], true)
+      VALUES (${name}, ${ROLE_DESCRIPTIONS[name as keyof typeof BUILTIN_ROLES]}, ${textArrayLiteral(permissions)}::text[], true)
       ON CONFLICT (lower(name)) DO UPDATE SET permissions = excluded.permissions, is_builtin = true`),
   );
   const [packageCount, methodCount] = await db.batch([

@@ -1,0 +1,59 @@
+/**
+ * Pagination (SPEC §1, §10): `page` ≥ 1, `per_page` 1..MAX_PAGE_SIZE (default ITEMS_PER_PAGE), out of
+ * range → 400 (never clamped); `sort` from a per-list whitelist (created_at and updated_at always),
+ * `order` asc|desc (default desc: newest first). A page and its total are read in one round trip
+ * (`db.batch([page, count])`).
+ */
+import { asc, desc, type AnyColumn } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { AppError } from '../errors.js';
+import type { AppEnv } from '../types.js';
+import type { Pagination } from './envelope.js';
+
+const DEFAULT_SORTS = ['created_at', 'updated_at'] as const;
+
+/** Query schema for a list; `extraSorts` are the list's own sortable columns. Unknown params are ignored. */
+export function listQuery<const S extends string = never>(extraSorts: readonly S[] = []) {
+  type Sort = S | (typeof DEFAULT_SORTS)[number];
+  const sorts = [...DEFAULT_SORTS, ...extraSorts] as [Sort, ...Sort[]];
+  return z.object({
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    per_page: z.coerce.number().int().min(1).max(1000).optional(),
+    sort: z.enum(sorts).default(() => 'created_at' as never),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  });
+}
+
+export interface PageWindow {
+  page: number;
+  perPage: number;
+  limit: number;
+  offset: number;
+}
+
+export function pageWindow(c: Context<AppEnv>, query: { page: number; per_page?: number | undefined }): PageWindow {
+  const { itemsPerPage, maxPageSize } = c.var.config;
+  const perPage = query.per_page ?? itemsPerPage;
+  if (perPage > maxPageSize) {
+    throw new AppError('VALIDATION_ERROR', {
+      details: {
+        target: 'query',
+        issues: [{ path: 'per_page', code: 'too_big', message: `per_page must be at most ${maxPageSize}` }],
+      },
+    });
+  }
+  return { page: query.page, perPage, limit: perPage, offset: (query.page - 1) * perPage };
+}
+
+export function paginationOf(window: PageWindow, total: number): Pagination {
+  return { page: window.page, per_page: window.perPage, total, pages: Math.ceil(total / window.perPage) };
+}
+
+/** ORDER BY for a whitelisted sort key, with the id as a tie-breaker so pages never overlap. */
+export function orderBy(columns: Record<string, AnyColumn>, sort: string, order: 'asc' | 'desc', tieBreaker: AnyColumn) {
+  const column = columns[sort];
+  if (!column) throw new Error(`sort column ${sort} is not mapped`);
+  const direction = order === 'asc' ? asc : desc;
+  return [direction(column), direction(tieBreaker)];
+}

@@ -1,0 +1,59 @@
+/**
+ * The database behind `npm start`, `npm run dev`, `npm run db:seed` and the benchmarks (Node only).
+ * - DATABASE_URL unset: embedded PGlite in .data/pglite (zero set-up).
+ * - DATABASE_URL on a Neon host (*.neon.tech): the real Neon HTTP endpoint; migrations through the
+ *   neon-http migrator.
+ * - any other postgres:// URL: that PostgreSQL server behind the local Neon-compatible endpoint, so
+ *   the app still speaks only Neon's HTTP protocol.
+ * Migrations are applied before anything is served.
+ */
+import { neon } from '@neondatabase/serverless';
+import { drizzle } from 'drizzle-orm/neon-http';
+import { migrate as migrateNeonHttp } from 'drizzle-orm/neon-http/migrator';
+import { openBackend, type SqlBackend } from './backends.js';
+import { applyMigrations } from './migrate.js';
+import { useLocalEndpoint } from './neon-local.js';
+import { createSqlEndpoint, type SqlEndpoint } from './sql-endpoint.js';
+
+export const DEFAULT_PGLITE_DIR = '.data/pglite';
+export const MIGRATIONS_FOLDER = 'drizzle';
+
+export interface AppDatabase {
+  /** The DATABASE_URL to hand to the app. */
+  databaseUrl: string;
+  kind: 'neon' | 'pglite' | 'pg';
+  /** Present for local databases: the endpoint (round-trip counter) and its backend. */
+  endpoint?: SqlEndpoint;
+  backend?: SqlBackend;
+  close(): Promise<void>;
+}
+
+export function isNeonUrl(url: string): boolean {
+  try {
+    return new URL(url).hostname.endsWith('.neon.tech');
+  } catch {
+    return false;
+  }
+}
+
+export async function openAppDatabase(databaseUrl: string | undefined, options: { migrate?: boolean } = {}): Promise<AppDatabase> {
+  const migrate = options.migrate ?? true;
+  if (databaseUrl && isNeonUrl(databaseUrl)) {
+    if (migrate) await migrateNeonHttp(drizzle({ client: neon(databaseUrl) }), { migrationsFolder: MIGRATIONS_FOLDER });
+    return { databaseUrl, kind: 'neon', close: async () => {} };
+  }
+  const backend = await openBackend(databaseUrl ?? DEFAULT_PGLITE_DIR);
+  if (migrate) await applyMigrations(backend, MIGRATIONS_FOLDER);
+  const endpoint = createSqlEndpoint(backend);
+  const route = useLocalEndpoint(endpoint, { catchAll: true });
+  return {
+    databaseUrl: route.databaseUrl,
+    kind: backend.kind,
+    endpoint,
+    backend,
+    async close() {
+      route.release();
+      await backend.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/** The user's own activity feed (SPEC §7): server-written events, one statement for the caller's batch. */
+import type { Database } from '../db/client.js';
+import { activityFeed } from '../db/schema.js';
+
+export interface ActivityEntry {
+  userId: string;
+  action: string;
+  entityType?: string;
+  entityId?: string;
+  data?: Record<string, unknown>;
+}
+
+export function recordActivity(db: Database, entry: ActivityEntry) {
+  return db.insert(activityFeed).values({
+    userId: entry.userId,
+    action: entry.action,
+    entityType: entry.entityType ?? null,
+    entityId: entry.entityId ?? null,
+    data: entry.data ?? null,
+  });
+}
