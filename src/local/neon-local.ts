@@ -102,10 +102,13 @@ export function useLocalEndpoint(endpoint: SqlEndpoint, options: UseLocalEndpoin
   };
 }
 
-/** A DATABASE_URL for an endpoint served over HTTP on this machine (see localFetchEndpoint). */
-export function localDatabaseUrl(port: number, host = '127.0.0.1'): string {
+/**
+ * A DATABASE_URL for an endpoint served over HTTP on this machine (see localFetchEndpoint). Without a
+ * port: postgres://planlyze:local@localhost/planlyze, e.g. for an in-process catch-all route.
+ */
+export function localDatabaseUrl(port?: number, host = port === undefined ? 'localhost' : '127.0.0.1'): string {
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  return `postgres://planlyze:local@${urlHost}:${port}/planlyze`;
+  return `postgres://planlyze:local@${urlHost}${port === undefined ? '' : `:${port}`}/planlyze`;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

@@ -5,7 +5,7 @@
  * Node-only (src/local is never bundled into the Worker).
  *
  * Results are deliberately raw (text cells, full RowDescription, parsed command tag) so that the
- * endpoint can answer byte-for-byte what Neon's proxy answers, and the neon driver's own pg-types
+ * endpoint can answer the JSON Neon's proxy answers, and the neon driver's own pg-types
  * parsing produces the values the app will see in production.
  */
 import type { PGlite } from '@electric-sql/pglite';

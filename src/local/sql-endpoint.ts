@@ -116,18 +116,8 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
   async function handle(request: Request): Promise<Response> {
     const started = Date.now();
     const roundTrip = ++stats.roundTrips;
-    let parsed: { headers: NeonHeaders; payload: NeonPayload } | undefined;
-    let refusal: NeonRequestError | undefined;
-    try {
-      if (request.method !== 'POST') throw new NeonRequestError('method not allowed', 405);
-      const body = await request.text();
-      const headers = readNeonHeaders(request.headers); // Neon checks headers before the payload
-      parsed = { headers, payload: parseNeonPayload(body) };
-    } catch (e) {
-      if (!(e instanceof NeonRequestError)) throw e;
-      refusal = e;
-    }
-    const payload = parsed?.payload;
+    const parsed = await readRequest(request);
+    const payload = parsed instanceof NeonRequestError ? undefined : parsed.payload;
     const queries = !payload ? [] : payload.kind === 'single' ? [payload.query.text] : payload.queries.map((q) => q.text);
     const log = (status: RequestLogEntry['status'], error?: string) =>
       options.onRequest?.({
@@ -149,7 +139,8 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
           return early;
         }
       }
-      const response = parsed ? await execute(parsed.headers, parsed.payload) : errorResponse(refusal!);
+      const response =
+        parsed instanceof NeonRequestError ? errorResponse(parsed) : await execute(parsed.headers, parsed.payload);
       if (action && runsAfterExecute(action)) {
         const late = await applyFault(action, request.signal);
         if (late) {
@@ -159,7 +150,7 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
         }
       }
       if (!response.ok) stats.errors++;
-      log(response.status, response.ok ? undefined : await response.clone().text());
+      if (options.onRequest) log(response.status, response.ok ? undefined : await response.clone().text());
       return response;
     } catch (e) {
       log(e instanceof NetworkFaultError ? 'network-error' : 'aborted', String(e));
@@ -254,6 +245,19 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
       fault = next;
     },
   };
+}
+
+/** The request's headers and payload, or the reason Neon would refuse it. */
+async function readRequest(request: Request): Promise<{ headers: NeonHeaders; payload: NeonPayload } | NeonRequestError> {
+  try {
+    if (request.method !== 'POST') throw new NeonRequestError('method not allowed', 405);
+    const body = await request.text();
+    const headers = readNeonHeaders(request.headers); // Neon checks headers before the payload
+    return { headers, payload: parseNeonPayload(body) };
+  } catch (e) {
+    if (e instanceof NeonRequestError) return e;
+    throw e;
+  }
 }
 
 function runsAfterExecute(action: FaultAction): boolean {

@@ -1,0 +1,133 @@
+/**
+ * The test harness (CONVENTIONS §12): the real app (createApp) against a fresh, migrated, seeded
+ * database of its own per test file, reached through the real Neon driver and the local endpoint.
+ * Requests go through `app.request`, exactly as production dispatches them.
+ */
+import { createApp } from '../../src/app.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createDb, type Database } from '../../src/db/client.js';
+import { seedDatabase } from '../../src/db/seed.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const ADMIN = { email: 'admin@planlyze.test', password: 'Admin-password-123' } as const;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Raw body text (for malformed JSON / wrong content type tests). */
+  rawBody?: string | Uint8Array;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  env: Record<string, string>;
+  config: Config;
+  db: Database;
+  database: TestDatabase;
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  /** Runs fn and returns how many database round trips it cost. */
+  countRoundTrips(fn: () => Promise<unknown>): Promise<number>;
+  close(): Promise<void>;
+}
+
+let emailCounter = 0;
+export const uniqueEmail = (prefix = 'user') => `${prefix}.${Date.now().toString(36)}.${++emailCounter}@example.test`;
+
+export async function createTestApp(envOverrides: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const env: Record<string, string> = {
+    APP_ENV: 'test',
+    DATABASE_URL: database.databaseUrl,
+    LOG_LEVEL: 'silent',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    // Most suites register many users from one address; the rate-limit suite sets its own limits.
+    RATE_LIMIT_REGISTER_PER_IP: '100000',
+    RATE_LIMIT_LOGIN_PER_IP: '100000',
+    ...envOverrides,
+  };
+  const config = parseConfig(env);
+  const db = createDb(config.databaseUrl);
+  await seedDatabase(db, config);
+  const app = createApp();
+
+  async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers = new Headers(options.headers);
+    let body: BodyInit | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody as BodyInit;
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+    if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+    const res = await app.request(path, { method, headers, body }, env);
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  return {
+    app,
+    env,
+    config,
+    db,
+    database,
+    request,
+    async countRoundTrips(fn) {
+      const before = database.endpoint.stats.roundTrips;
+      await fn();
+      return database.endpoint.stats.roundTrips - before;
+    },
+    close: () => database.close(),
+  };
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  token: string;
+}
+
+export async function registerUser(t: TestApp, overrides: Record<string, unknown> = {}): Promise<TestUser> {
+  const email = (overrides.email as string | undefined) ?? uniqueEmail();
+  const password = (overrides.password as string | undefined) ?? 'Password-123';
+  const res = await t.request('POST', '/api/auth/register', { body: { email, password, ...overrides } });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  return { id: res.body.data.user.id, email, password, token: res.body.data.token };
+}
+
+export async function loginAdmin(t: TestApp): Promise<TestUser> {
+  const res = await t.request('POST', '/api/auth/login', { body: ADMIN });
+  if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${res.text}`);
+  return { id: res.body.data.user.id, email: ADMIN.email, password: ADMIN.password, token: res.body.data.token };
+}
+
+/** Asserts the SPEC §1 error envelope and returns it. */
+export function expectErrorEnvelope(res: ApiResponse, status: number, code: string) {
+  const b = res.body;
+  if (!b || b.success !== false || b.error_code !== code || b.status_code !== status || res.status !== status) {
+    throw new Error(`expected ${status} ${code}, got ${res.status}: ${res.text.slice(0, 500)}`);
+  }
+  if (typeof b.error !== 'string' || typeof b.request_id !== 'string' || typeof b.timestamp !== 'string') {
+    throw new Error(`error envelope incomplete: ${res.text.slice(0, 500)}`);
+  }
+  return b;
+}
+
+export function issuePaths(res: ApiResponse): string[] {
+  return (res.body?.details?.issues ?? []).map((i: { path: string }) => i.path);
+}
