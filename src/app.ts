@@ -68,9 +68,13 @@ export function createApp() {
   app.use('*', corsFromConfig);
   app.use('*', limitBodySize);
 
+  // Route groups. Each module is a chained Hono router; keep one line per group.
   const api = new Hono<AppEnv>()
     .route('/', healthRoutes)
     .route('/auth', authRoutes);
+  // economy routes
+  // content routes
+  // ai routes
 
   app.route('/api', api);
 

@@ -2,6 +2,10 @@
  * Every human text the API returns, in English and Arabic. Keys are stable; routes refer to them
  * by key so a missing translation is a type error, not a silent English fallback.
  */
+import { aiMessages } from './ai.js';
+import { contentMessages } from './content.js';
+import { economyMessages } from './economy.js';
+
 export const LANGS = ['en', 'ar'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -56,7 +60,13 @@ const specificMessages = {
   'health.database_down': { en: 'The database is unreachable.', ar: 'تعذر الوصول إلى قاعدة البيانات.' },
 } satisfies Catalog;
 
-export const MESSAGES = { ...errorMessages, ...specificMessages } satisfies Catalog;
+export const MESSAGES = {
+  ...errorMessages,
+  ...specificMessages,
+  ...economyMessages,
+  ...contentMessages,
+  ...aiMessages,
+} satisfies Catalog;
 export type MessageKey = keyof typeof MESSAGES;
 
 export function translate(key: MessageKey, lang: Lang, params?: Record<string, string | number>): string {

@@ -3,6 +3,7 @@
  * database of its own per test file, reached through the real Neon driver and the local endpoint.
  * Requests go through `app.request`, exactly as production dispatches them.
  */
+import { sql } from 'drizzle-orm';
 import { createApp } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createDb, type Database } from '../../src/db/client.js';
@@ -130,4 +131,22 @@ export function expectErrorEnvelope(res: ApiResponse, status: number, code: stri
 
 export function issuePaths(res: ApiResponse): string[] {
   return (res.body?.details?.issues ?? []).map((i: { path: string }) => i.path);
+}
+
+/** A signed-in user whose (custom) role holds exactly `permissions`. */
+export async function userWithPermissions(t: TestApp, permissions: string[]): Promise<TestUser> {
+  const user = await registerUser(t);
+  const roleName = `role_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await t.db.execute(sql`INSERT INTO roles (name, permissions) VALUES (${roleName}, ${`{${permissions.join(',')}}`}::text[])`);
+  await t.db.execute(sql`UPDATE users SET role_id = (SELECT id FROM roles WHERE name = ${roleName}) WHERE id = ${user.id}`);
+  return user;
+}
+
+/** Sum of a user's ledger rows and their cached balance: the SPEC §3 invariant, for assertions. */
+export async function ledgerInvariant(t: TestApp, userId: string): Promise<{ balance: number; ledgerSum: number }> {
+  const rows = await t.db.execute<{ balance: number; ledger_sum: string }>(sql`
+    SELECT u.credits AS balance, COALESCE((SELECT sum(credits) FROM transactions WHERE user_id = u.id), 0)::text AS ledger_sum
+    FROM users u WHERE u.id = ${userId}`);
+  const row = rows.rows[0]!;
+  return { balance: Number(row.balance), ledgerSum: Number(row.ledger_sum) };
 }
