@@ -71,10 +71,11 @@ export function createApp() {
   // Route groups. Each module is a chained Hono router; keep one line per group.
   const api = new Hono<AppEnv>()
     .route('/', healthRoutes)
-    .route('/auth', authRoutes);
-  // economy routes
-  // content routes
-  // ai routes
+    .route('/auth', authRoutes)
+    // ── economy (credits, money, administration) ──
+    // ── content (analyses, shares, notifications, conversations, templates) ──
+    // ── ai ──
+    ;
 
   app.route('/api', api);
 
