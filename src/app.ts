@@ -5,7 +5,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
 import { appContext, languageContext } from './http/context.js';
@@ -22,7 +21,15 @@ const DEFAULT_BODY_LIMIT = 1 * MiB;
 /** Routes that take more than the default (SPEC §1: payment creation carries an image proof). */
 const BODY_LIMIT_OVERRIDES: Record<string, number> = { 'POST /api/payments': 8 * MiB };
 
+/** An incoming X-Request-Id is echoed only when it looks like an id; anything else is replaced. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const incoming = c.req.header('x-request-id');
+  c.set('requestId', incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : crypto.randomUUID());
+  await next();
+  c.header('X-Request-Id', c.var.requestId);
+};
 
 const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) =>
   bodyLimit({
@@ -48,19 +55,7 @@ const corsFromConfig: MiddlewareHandler<AppEnv> = (c, next) =>
 export function createApp() {
   const app = new Hono<AppEnv>();
 
-  app.use(
-    '*',
-    requestId({
-      generator: () => crypto.randomUUID(),
-      // An incoming id is echoed only when it looks like one; anything else is replaced.
-      limitLength: 128,
-    }),
-  );
-  app.use('*', async (c, next) => {
-    if (!REQUEST_ID_PATTERN.test(c.var.requestId)) c.set('requestId', crypto.randomUUID());
-    await next();
-    c.header('X-Request-Id', c.var.requestId);
-  });
+  app.use('*', requestId);
   app.use('*', languageContext);
   app.use('*', requestLogger);
   app.use('*', secureHeaders());

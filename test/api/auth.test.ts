@@ -262,3 +262,45 @@ describe('bootstrap', () => {
     expect(me.body.data.email).toBe(ADMIN.email);
   });
 });
+
+describe('tokens through the app', () => {
+  const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+  it('refuses alg none and a tampered payload of a live session', async () => {
+    const u = await registerUser(t);
+    const [header, payload, signature] = u.token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+    const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${payload}.`;
+    expectErrorEnvelope(await t.request('GET', '/api/auth/me', { token: none }), 401, 'AUTHENTICATION_ERROR');
+    const other = await registerUser(t);
+    const tampered = `${header}.${b64url({ ...claims, sub: other.id })}.${signature}`;
+    expectErrorEnvelope(await t.request('GET', '/api/auth/me', { token: tampered }), 401, 'AUTHENTICATION_ERROR');
+    const hs512 = `${b64url({ alg: 'HS512', typ: 'JWT' })}.${payload}.${signature}`;
+    expectErrorEnvelope(await t.request('GET', '/api/auth/me', { token: hs512 }), 401, 'AUTHENTICATION_ERROR');
+  });
+
+  it('a role change applies on the very next request, without a new token', async () => {
+    const u = await registerUser(t);
+    expect((await t.request('GET', '/api/auth/me', { token: u.token })).body.data.permissions).toEqual([]);
+    await t.db.execute(sql`UPDATE users SET role_id = (SELECT id FROM roles WHERE name = 'admin') WHERE id = ${u.id}`);
+    const me = await t.request('GET', '/api/auth/me', { token: u.token });
+    expect(me.body.data.role).toBe('admin');
+    expect(me.body.data.permissions).toContain('manage_payments');
+    expect(me.body.data.permissions).not.toContain('manage_roles');
+    expect(me.body.data.permissions).not.toContain('invoke_llm');
+  });
+
+  it('deactivation applies on the very next request', async () => {
+    const u = await registerUser(t);
+    expect((await t.request('GET', '/api/auth/me', { token: u.token })).status).toBe(200);
+    await t.db.execute(sql`UPDATE users SET is_active = false WHERE id = ${u.id}`);
+    expectErrorEnvelope(await t.request('GET', '/api/auth/me', { token: u.token }), 401, 'AUTHENTICATION_ERROR');
+  });
+
+  it('never returns secrets in the user object', async () => {
+    const u = await registerUser(t);
+    const me = await t.request('GET', '/api/auth/me', { token: u.token });
+    expect(Object.keys(me.body.data)).not.toEqual(expect.arrayContaining(['password_hash']));
+    expect(me.text).not.toMatch(/\$scrypt\$|password/i);
+  });
+});

@@ -42,7 +42,12 @@ export interface TestApp {
 let emailCounter = 0;
 export const uniqueEmail = (prefix = 'user') => `${prefix}.${Date.now().toString(36)}.${++emailCounter}@example.test`;
 
-export async function createTestApp(envOverrides: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** Adds test-only routes before the first request (Hono freezes its router on first use). */
+  extend?: (app: ReturnType<typeof createApp>) => void;
+}
+
+export async function createTestApp(envOverrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const env: Record<string, string> = {
     APP_ENV: 'test',
@@ -59,6 +64,7 @@ export async function createTestApp(envOverrides: Record<string, string> = {}): 
   const db = createDb(config.databaseUrl);
   await seedDatabase(db, config);
   const app = createApp();
+  options.extend?.(app);
 
   async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers = new Headers(options.headers);
