@@ -1,10 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Node-side tests. Each test file runs in its own forked process with its own database
 // (test/support/database.ts), so files run in parallel without sharing state.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The Worker suite (real wrangler processes) runs on its own: `npm run test:worker`.
+    exclude: [...configDefaults.exclude, 'test/worker/**'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 30_000,

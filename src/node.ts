@@ -68,7 +68,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  // Expected start-up refusals (configuration, a locked data directory) get one clear line, not a stack.
+  if (error instanceof ConfigError || (error instanceof Error && /lock/i.test(error.name + error.message))) console.error(error.message);
   else console.error(error);
   process.exit(1);
 });

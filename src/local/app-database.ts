@@ -10,7 +10,8 @@
 import { neon } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
 import { migrate as migrateNeonHttp } from 'drizzle-orm/neon-http/migrator';
-import { openBackend, type SqlBackend } from './backends.js';
+import type { SqlBackend } from './backends.js';
+import { openLockedBackend } from './data-dir-lock.js';
 import { applyMigrations } from './migrate.js';
 import { useLocalEndpoint } from './neon-local.js';
 import { createSqlEndpoint, type SqlEndpoint } from './sql-endpoint.js';
@@ -42,7 +43,8 @@ export async function openAppDatabase(databaseUrl: string | undefined, options: 
     if (migrate) await migrateNeonHttp(drizzle({ client: neon(databaseUrl) }), { migrationsFolder: MIGRATIONS_FOLDER });
     return { databaseUrl, kind: 'neon', close: async () => {} };
   }
-  const backend = await openBackend(databaseUrl ?? DEFAULT_PGLITE_DIR);
+  // Locked: two processes on one PGlite data directory would corrupt it (./data-dir-lock.ts).
+  const backend = await openLockedBackend(databaseUrl ?? DEFAULT_PGLITE_DIR);
   if (migrate) await applyMigrations(backend, MIGRATIONS_FOLDER);
   const endpoint = createSqlEndpoint(backend);
   const route = useLocalEndpoint(endpoint, { catchAll: true });

@@ -1,0 +1,120 @@
+/**
+ * Drives the real wrangler 4.86 CLI for the Worker suite: `wrangler dev` on free ports, isolated from
+ * the developer's .dev.vars/.env and .wrangler/state, and `wrangler deploy --dry-run` builds.
+ * Every child runs in its own process group so stop() also ends the workerd it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' };
+
+/** A port nobody listens on right now (the OS picks it; tiny race until wrangler binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface WranglerDev {
+  /** e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Everything wrangler (and the Worker's console) printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startWranglerDev(vars: Record<string, string>, timeoutMs = 60_000): Promise<WranglerDev> {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const scratch = mkdtempSync(join(tmpdir(), 'planlyze-wrangler-dev-'));
+  // An explicit (empty) env file makes wrangler skip .dev.vars and .env: a developer's local secrets
+  // must not change what this suite tests.
+  const envFile = join(scratch, 'empty.env');
+  writeFileSync(envFile, '');
+  const args = [
+    'dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--inspector-port', String(inspectorPort),
+    '--show-interactive-dev-session=false',
+    '--persist-to', join(scratch, 'state'),
+    '--env-file', envFile,
+    ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+  ];
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopGroup(child);
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited (${child.exitCode ?? child.signalCode}) before serving:\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${output}`);
+    }
+    try {
+      await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      return { url, output: () => output, stop };
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal); // the group we created (detached): wrangler and its workerd
+    } catch {
+      // already gone
+    }
+  };
+  signalGroup('SIGTERM');
+  const timer = setTimeout(() => signalGroup('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface CommandResult {
+  code: number | null;
+  output: string;
+  ms: number;
+}
+
+/** Runs `wrangler <args>` to completion, output captured. */
+export function runWrangler(args: string[], timeoutMs = 90_000): Promise<CommandResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => void stopGroup(child), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Math.round(performance.now() - started) });
+    });
+  });
+}
