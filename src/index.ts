@@ -18,7 +18,7 @@ export default {
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = resolveConfig(env);
     ctx.waitUntil(
-      runMaintenance(createDb(config.databaseUrl)).catch((error: unknown) =>
+      runMaintenance(createDb(config.databaseUrl), config).catch((error: unknown) =>
         log('error', 'scheduled maintenance failed', { error: String(error) }, config.logLevel),
       ),
     );

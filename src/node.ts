@@ -46,7 +46,7 @@ async function main() {
   );
 
   const maintenance = setInterval(() => {
-    runMaintenance(db).catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }, config.logLevel));
+    runMaintenance(db, config).catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }, config.logLevel));
   }, MAINTENANCE_INTERVAL_MS);
   maintenance.unref();
 

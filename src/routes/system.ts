@@ -2,14 +2,13 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-// A named import lets the bundler keep only the version, not the whole package.json.
-import { version } from '../../package.json' with { type: 'json' };
+import { APP_VERSION } from '../version.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import type { AppEnv } from '../types.js';
 
-export const APP_VERSION: string = version;
+export { APP_VERSION };
 
 const HealthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),

@@ -91,3 +91,11 @@ describe('config', () => {
     expect(() => resolveConfig(bad)).toThrow(ConfigError);
   });
 });
+
+describe('version', () => {
+  it('APP_VERSION matches package.json', async () => {
+    const { APP_VERSION } = await import('../../src/version.js');
+    const { readFileSync } = await import('node:fs');
+    expect(APP_VERSION).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * The AI group's routes under /api/analyses (mounted next to the content router on the same prefix):
+ * upgrade-premium (SPEC §5, §10) and validate-idea (SPEC §5, §10).
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { aiContextFor } from '../ai/client.js';
+import { checkIdeaLocally } from '../ai/idea-checks.js';
+import { askIdeaOpinion } from '../ai/idea-opinion.js';
+import { requireUser } from '../auth/guards.js';
+import { ok } from '../http/envelope.js';
+import { describe } from '../http/route-meta.js';
+import { body, emptyBody, idParam } from '../http/validate.js';
+import { AnalysisSchema } from '../schemas/analysis.js';
+import { language, text } from '../schemas/common.js';
+import { insertUsage } from '../services/ai-usage.js';
+import { serializeAnalysis } from '../services/analyses.js';
+import { hitRateLimit, rateLimited } from '../services/rate-limit.js';
+import { upgradeToPremium } from '../services/report-upgrade.js';
+import type { AppEnv } from '../types.js';
+import { requireAi } from './ai-support.js';
+
+const ValidateIdeaBody = z.strictObject({
+  business_idea: z.string().trim().min(10).max(10000),
+  industry: text(100).optional(),
+  report_language: language,
+});
+
+const IdeaVerdictSchema = z.object({
+  valid: z.boolean(),
+  reason: z.enum(['too_short', 'repetitive', 'gibberish', 'no_letters', 'ok', 'ai_rejected', 'industry_mismatch']),
+  confidence: z.number().min(0).max(1),
+  industry_match: z.boolean().nullable(),
+  ai_checked: z.boolean(),
+  ai_error: z.string().optional().describe('Why the AI opinion is missing (AI_UNAVAILABLE, AI_TIMEOUT, …) when ai_checked is false.'),
+});
+
+const VALIDATE_LIMIT = { max: 30, windowSeconds: 3600 };
+
+export const aiAnalysesRoutes = new Hono<AppEnv>()
+  .post(
+    '/:id/upgrade-premium',
+    describe({
+      summary: 'Upgrade an analysis to premium',
+      description:
+        "Charges `premium_report_cost` once (the owner's non-deleted free analysis, whatever its status); a completed report " +
+        'goes back to `pending` until its premium sections are generated. Already premium → 409; AI not configured → 503, nothing charged.',
+      tags: ['ai', 'analyses'],
+      response: AnalysisSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'AI_UNAVAILABLE'],
+    }),
+    requireUser,
+    idParam(),
+    emptyBody(),
+    async (c) => {
+      requireAi(c); // no premium is sold that cannot be generated
+      const { db, user, config } = c.var;
+      const analysis = await upgradeToPremium(db, c.req.valid('param').id, user.id);
+      return ok(c, serializeAnalysis(analysis, user, { staleAfterSeconds: config.aiSectionTimeoutS }), 'ok.analysis_upgraded');
+    },
+  )
+  .post(
+    '/validate-idea',
+    describe({
+      summary: 'Check a business idea before creating an analysis',
+      description:
+        'Local checks (length, repetition, gibberish, letters in Latin or Arabic script) always; then, when they pass and AI is ' +
+        'configured, an AI opinion (30 per user per hour). Without it the answer is the local verdict with `ai_checked: false` ' +
+        'and `ai_error` saying why.',
+      tags: ['ai', 'analyses'],
+      response: IdeaVerdictSchema,
+      errors: ['RATE_LIMITED'],
+    }),
+    requireUser,
+    body(ValidateIdeaBody),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { db, user, config } = c.var;
+      const local = checkIdeaLocally(input.business_idea);
+      const industry = input.industry ?? null;
+      const base = { valid: local.valid, reason: local.reason, confidence: local.confidence, industry_match: null };
+      if (!local.valid) return ok(c, { ...base, ai_checked: false }, 'ok.idea_checked');
+      const ai = aiContextFor(config);
+      if (!ai) return ok(c, { ...base, ai_checked: false, ai_error: 'AI_UNAVAILABLE' }, 'ok.idea_checked');
+
+      const [hit] = await hitRateLimit(db, { key: `ai:validate:${user.id}`, windowSeconds: VALIDATE_LIMIT.windowSeconds });
+      if (hit!.count > VALIDATE_LIMIT.max) throw rateLimited(hit!.resetAt, 'ai.validate_limit');
+
+      const result = await askIdeaOpinion(ai, { businessIdea: input.business_idea, industry }, input.report_language);
+      const usage = insertUsage(db, { userId: user.id, kind: 'validate', model: ai.model }, result.records);
+      if (usage) await usage;
+      if (!result.ok) return ok(c, { ...base, ai_checked: false, ai_error: result.errorCode }, 'ok.idea_checked');
+
+      const { opinion } = result;
+      const industryMatch = industry === null ? null : opinion.industry_match ?? true;
+      const reason = !opinion.is_business_idea ? 'ai_rejected' : industryMatch === false ? 'industry_mismatch' : 'ok';
+      return ok(
+        c,
+        { valid: reason === 'ok', reason, confidence: opinion.confidence, industry_match: industryMatch, ai_checked: true },
+        'ok.idea_checked',
+      );
+    },
+  );

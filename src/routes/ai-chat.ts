@@ -1,0 +1,101 @@
+/**
+ * POST /api/ai/chat (SPEC §6, §10): the assistant, about the caller's own premium report or in general.
+ * Refusals (404, 409 free report / full conversation, 429 daily limit, 503) come before the first byte.
+ * `Accept: text/event-stream` streams `delta {text}` events then `done {conversation_id, message, usage}`
+ * (or `error`); otherwise the reply is returned whole. Only a successful exchange is persisted.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { chatMessages, chatSystemPrompt } from '../ai/chat-context.js';
+import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
+import { streamMessage } from '../ai/stream.js';
+import { requireUser } from '../auth/guards.js';
+import { AppError } from '../errors.js';
+import { ok } from '../http/envelope.js';
+import { describe } from '../http/route-meta.js';
+import { body } from '../http/validate.js';
+import { usageTotals } from '../services/ai-usage.js';
+import { chatFailed, prepareChat, saveChat } from '../services/chat.js';
+import { MAX_MESSAGE_CHARS } from '../services/conversations.js';
+import type { AppEnv } from '../types.js';
+import { requireAi, sseResponse, wantsEventStream } from './ai-support.js';
+
+const ChatBody = z.strictObject({
+  message: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+  conversation_id: z.uuid().optional(),
+  analysis_id: z.uuid().optional(),
+});
+
+const ChatReply = z.object({
+  conversation_id: z.uuid(),
+  message: z.object({ role: z.literal('assistant'), content: z.string() }),
+  usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+});
+
+const REPLY_MAX_TOKENS = 2048;
+
+export const chatRoutes = new Hono<AppEnv>().post(
+  '/chat',
+  describe({
+    summary: 'Ask the assistant',
+    description:
+      "Persisted in the caller's conversation (a new one when `conversation_id` is absent). Context: the caller's own premium " +
+      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day.',
+    tags: ['ai'],
+    response: ChatReply,
+    errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
+    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage}`, or `error` `{error_code, message}`.' },
+  }),
+  requireUser,
+  body(ChatBody),
+  async (c) => {
+    const ai = requireAi(c);
+    const input = c.req.valid('json');
+    const { db, user } = c.var;
+    const prep = await prepareChat(db, {
+      userId: user.id,
+      message: input.message,
+      conversationId: input.conversation_id,
+      analysisId: input.analysis_id,
+    });
+    const lang = c.var.lang;
+    const params = {
+      system: chatSystemPrompt(lang, prep.report),
+      messages: chatMessages(prep.history, input.message),
+      max_tokens: REPLY_MAX_TOKENS,
+    };
+    const deadline = Date.now() + aiTuning.interactiveBudgetMs;
+
+    const finish = async (result: Awaited<ReturnType<typeof createMessage>>) => {
+      const reply = result.message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim();
+      if (!reply) {
+        await chatFailed(db, prep, user.id, ai.model, result.records);
+        throw new AppError('AI_UPSTREAM_ERROR');
+      }
+      await saveChat(db, prep, { userId: user.id, model: ai.model, message: input.message, reply, records: result.records });
+      const totals = usageTotals(result.records);
+      return {
+        conversation_id: prep.conversationId,
+        message: { role: 'assistant' as const, content: reply },
+        usage: { input_tokens: totals.inputTokens, output_tokens: totals.outputTokens },
+      };
+    };
+    const failed = async (error: unknown) => {
+      await chatFailed(db, prep, user.id, ai.model, (error as FailedCall).records ?? []);
+      return new AppError('AI_UPSTREAM_ERROR', { details: { ai_error: (error as FailedCall).code ?? 'AI_SERVER_ERROR' } });
+    };
+
+    if (!wantsEventStream(c)) {
+      const result = await createMessage(ai, params, deadline).catch(async (error: unknown) => {
+        throw await failed(error);
+      });
+      return ok(c, await finish(result), 'ok.chat_reply');
+    }
+    return sseResponse(c, async (send) => {
+      const result = await streamMessage(ai, params, deadline, (text) => send('delta', { text })).catch(async (error: unknown) => {
+        throw await failed(error);
+      });
+      send('done', await finish(result));
+    });
+  },
+);
