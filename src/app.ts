@@ -12,8 +12,26 @@ import { notFound, onError } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { describe } from './http/route-meta.js';
+import { activityFeedRoutes } from './routes/activity-feed.js';
+import { analysesRoutes } from './routes/analyses.js';
 import { authRoutes } from './routes/auth.js';
+import { chatConversationsRoutes } from './routes/chat-conversations.js';
+import { emailTemplatesRoutes } from './routes/email-templates.js';
+import { notificationsRoutes } from './routes/notifications.js';
+import { reportSharesRoutes } from './routes/report-shares.js';
 import { APP_VERSION, docsPage, healthRoutes } from './routes/system.js';
+import { aiAnalysesRoutes } from './routes/ai-analyses.js';
+import { aiRoutes } from './routes/ai.js';
+import { auditLogRoutes } from './routes/audit-logs.js';
+import { creditPackageRoutes } from './routes/credit-packages.js';
+import { discountCodeRoutes } from './routes/discount-codes.js';
+import { paymentMethodRoutes } from './routes/payment-methods.js';
+import { paymentRoutes } from './routes/payments.js';
+import { referralRoutes } from './routes/referrals.js';
+import { roleRoutes } from './routes/roles.js';
+import { publicSettingRoutes, systemSettingRoutes } from './routes/settings.js';
+import { transactionRoutes } from './routes/transactions.js';
+import { userRoutes } from './routes/users.js';
 import type { AppEnv } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -68,11 +86,31 @@ export function createApp() {
     .route('/', healthRoutes)
     .route('/auth', authRoutes)
     // ── economy (credits, money, administration) ──
+    .route('/transactions', transactionRoutes)
+    .route('/users', userRoutes)
+    .route('/credit-packages', creditPackageRoutes)
+    .route('/payment-methods', paymentMethodRoutes)
+    .route('/payments', paymentRoutes)
+    .route('/discount-codes', discountCodeRoutes)
+    .route('/referrals', referralRoutes)
+    .route('/system-settings', systemSettingRoutes)
+    .route('/settings', publicSettingRoutes)
+    .route('/roles', roleRoutes)
+    .route('/audit-logs', auditLogRoutes)
     // ── content (analyses, shares, notifications, conversations, templates) ──
+    .route('/analyses', analysesRoutes)
+    .route('/report-shares', reportSharesRoutes)
+    .route('/notifications', notificationsRoutes)
+    .route('/activity-feed', activityFeedRoutes)
+    .route('/chat-conversations', chatConversationsRoutes)
+    .route('/email-templates', emailTemplatesRoutes)
     // ── ai ──
+    .route('/ai', aiRoutes)
+    .route('/analyses', aiAnalysesRoutes)
     ;
 
-  app.route('/api', api);
+  // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.
+  const routed = app.route('/api', api);
 
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get(
@@ -88,7 +126,9 @@ export function createApp() {
 
   app.onError(onError);
   app.notFound(notFound);
-  return app;
+  return routed;
 }
 
 export type App = ReturnType<typeof createApp>;
+/** For typed clients: `hc<AppType>('https://api.planlyze.com')`. */
+export type AppType = App;

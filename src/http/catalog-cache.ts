@@ -1,0 +1,78 @@
+/**
+ * Public catalog reads (SPEC §10): `GET /credit-packages`, `/payment-methods`, `/settings`.
+ *
+ * - An in-isolate cache (module scope, 60 s TTL) keeps the catalog out of the database on most
+ *   requests. An admin change invalidates it at once in the isolate that made it; other isolates
+ *   (Workers) or processes (Node) see it when their entry expires, so within 60 seconds everywhere.
+ *   Entries are keyed by database URL too, so two apps in one process never share a catalog.
+ * - Responses carry a weak ETag over the data and the response language (`Vary: Accept-Language`
+ *   is added for every response by http/context.ts) and `Cache-Control: public, max-age=60`; a
+ *   matching `If-None-Match` gets `304 Not Modified` with no body.
+ * - Admin views (`?include_inactive=true`) bypass the cache and are sent `private, no-store`.
+ */
+import type { Context } from 'hono';
+import type { AppEnv } from '../types.js';
+
+export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings';
+
+const TTL_MS = 60_000;
+
+interface Entry {
+  value: unknown;
+  expiresAt: number;
+}
+
+const entries = new Map<string, Entry>();
+/** Bumped by every invalidation, so a load that started before it cannot store stale data after it. */
+const generations = new Map<string, number>();
+
+const keyOf = (c: Context<AppEnv>, name: CatalogName) => `${c.var.config.databaseUrl}\u0000${name}`;
+
+export async function cachedCatalog<T>(c: Context<AppEnv>, name: CatalogName, load: () => Promise<T>): Promise<T> {
+  const key = keyOf(c, name);
+  const hit = entries.get(key);
+  if (hit && hit.expiresAt > Date.now()) return hit.value as T;
+  const generation = generations.get(key) ?? 0;
+  const value = await load();
+  if ((generations.get(key) ?? 0) === generation) entries.set(key, { value, expiresAt: Date.now() + TTL_MS });
+  return value;
+}
+
+/** Call after an admin change to the catalog has been committed. */
+export function invalidateCatalog(c: Context<AppEnv>, name: CatalogName): void {
+  const key = keyOf(c, name);
+  entries.delete(key);
+  generations.set(key, (generations.get(key) ?? 0) + 1);
+}
+
+async function weakEtag(payload: unknown, lang: string): Promise<string> {
+  const bytes = new TextEncoder().encode(`${lang}\u0000${JSON.stringify(payload)}`);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `W/"${hex}"`;
+}
+
+/** Weak comparison (RFC 9110 §13.1.2): the opaque tags match, whatever their W/ prefixes. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+}
+
+/**
+ * Sends a public catalog response: ETag over `payload` (what the envelope's data and pagination are
+ * made from) and the language, public caching, and a bodiless 304 when the client already has it.
+ */
+export async function sendPublicCatalog(c: Context<AppEnv>, payload: unknown, render: () => Response): Promise<Response> {
+  const etag = await weakEtag(payload, c.var.lang);
+  c.header('ETag', etag);
+  c.header('Cache-Control', 'public, max-age=60');
+  if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+  return render();
+}
+
+/** For the admin (`include_inactive`) variants of catalog reads: never stored by any cache. */
+export function sendPrivate(c: Context<AppEnv>, render: () => Response): Response {
+  c.header('Cache-Control', 'private, no-store');
+  return render();
+}

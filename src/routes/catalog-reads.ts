@@ -1,0 +1,66 @@
+/**
+ * The read side shared by the catalog routes (credit packages, payment methods): public reads come
+ * from the in-isolate cache with ETags; `?include_inactive=true` needs the catalog's manage
+ * permission, reads the database and is never cached. Catalogs are small (tens of rows), so a list
+ * is read whole in its fixed order and paged in memory — the cached copy serves every page.
+ */
+import type { Context } from 'hono';
+import { requirePermission } from '../auth/guards.js';
+import type { Permission } from '../auth/permissions.js';
+import { notFound } from '../errors.js';
+import { cachedCatalog, sendPrivate, sendPublicCatalog, type CatalogName } from '../http/catalog-cache.js';
+import { ok, paginated } from '../http/envelope.js';
+import { pageWindow, paginationOf } from '../http/pagination.js';
+import type { MessageKey } from '../i18n/messages.js';
+import type { AppEnv } from '../types.js';
+
+export interface CatalogSource<T extends { id: string; is_active: boolean }> {
+  name: CatalogName;
+  managePermission: Permission;
+  /** Every entry, active or not, in the catalog order. */
+  loadAll: (c: Context<AppEnv>) => Promise<T[]>;
+  unavailable: MessageKey;
+}
+
+/** Signs in and checks the manage permission, only when the request asks for inactive entries. */
+async function requireManage(c: Context<AppEnv>, permission: Permission) {
+  await requirePermission(permission)(c, async () => {});
+}
+
+const activeOnly = <T extends { is_active: boolean }>(c: Context<AppEnv>, source: CatalogSource<T & { id: string }>) =>
+  cachedCatalog(c, source.name, async () => (await source.loadAll(c)).filter((row) => row.is_active));
+
+export async function listCatalog<T extends { id: string; is_active: boolean }>(
+  c: Context<AppEnv>,
+  source: CatalogSource<T>,
+  query: { page: number; per_page?: number | undefined; include_inactive?: boolean | undefined },
+) {
+  const window = pageWindow(c, query);
+  if (query.include_inactive) {
+    await requireManage(c, source.managePermission);
+    const all = await source.loadAll(c);
+    const page = all.slice(window.offset, window.offset + window.limit);
+    return sendPrivate(c, () => paginated(c, page, paginationOf(window, all.length)));
+  }
+  const active = await activeOnly(c, source);
+  const page = active.slice(window.offset, window.offset + window.limit);
+  const pagination = paginationOf(window, active.length);
+  return sendPublicCatalog(c, { data: page, pagination }, () => paginated(c, page, pagination));
+}
+
+export async function getCatalogItem<T extends { id: string; is_active: boolean }>(
+  c: Context<AppEnv>,
+  source: CatalogSource<T>,
+  id: string,
+  query: { include_inactive?: boolean | undefined },
+) {
+  if (query.include_inactive) {
+    await requireManage(c, source.managePermission);
+    const item = (await source.loadAll(c)).find((row) => row.id === id);
+    if (!item) throw notFound(source.unavailable);
+    return sendPrivate(c, () => ok(c, item));
+  }
+  const item = (await activeOnly(c, source)).find((row) => row.id === id);
+  if (!item) throw notFound(source.unavailable);
+  return sendPublicCatalog(c, { data: item }, () => ok(c, item));
+}

@@ -1,0 +1,229 @@
+/** /api/discount-codes — administration, the buyer's validate call and usage listing (SPEC §4, §10). */
+import { and, count, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { requirePermission, requireUser } from '../auth/guards.js';
+import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
+import { discountCodes } from '../db/schema.js';
+import { AppError, fieldError, notFound } from '../errors.js';
+import { created, ok, paginated } from '../http/envelope.js';
+import { listQuery, orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { describe } from '../http/route-meta.js';
+import { body, idParam, query } from '../http/validate.js';
+import { DeleteResult } from '../schemas/catalog.js';
+import {
+  CreateDiscountBody,
+  DiscountListQuery,
+  DiscountQuoteSchema,
+  DiscountSchema,
+  discountValues,
+  RedemptionSchema,
+  serializeDiscount,
+  UpdateDiscountBody,
+  ValidateDiscountBody,
+} from '../schemas/discount.js';
+import { audit } from '../services/audit.js';
+import { deleteOrDeactivate } from '../services/catalog-admin.js';
+import { auditRowChange } from '../services/conditional-log.js';
+import { discountUsage, quoteDiscount } from '../services/discounts.js';
+import type { AppEnv } from '../types.js';
+
+const ENTITY = 'discount_code';
+const AUDITED_FIELDS = Object.keys(UpdateDiscountBody.shape);
+const SORTS = {
+  created_at: discountCodes.createdAt,
+  updated_at: discountCodes.updatedAt,
+  code: discountCodes.code,
+  uses_count: discountCodes.usesCount,
+  valid_until: discountCodes.validUntil,
+};
+
+/** CHECK constraints that judge the code as a whole (after a partial update) → 400 naming the field. */
+const CHECK_FIELDS: Record<string, string> = {
+  discount_codes_one_kind: 'discount_percent',
+  discount_codes_uses_within_max: 'max_uses',
+  discount_codes_valid_window: 'valid_until',
+  discount_codes_code_upper: 'code',
+};
+
+function mapWriteError(error: unknown): never {
+  if (isUniqueViolation(error, 'discount_codes_code_lower_unique')) {
+    throw new AppError('CONFLICT', { message: 'discount.code_taken', details: { field: 'code' } });
+  }
+  const field = isCheckViolation(error) ? CHECK_FIELDS[pgErrorOf(error)?.constraint ?? ''] : undefined;
+  if (field) throw fieldError(field, 'invalid', 'discount.invalid_change');
+  throw error;
+}
+
+export const discountCodeRoutes = new Hono<AppEnv>()
+  .post(
+    '/validate',
+    describe({
+      summary: 'Check a discount code against a package (buyers)',
+      description:
+        'Unknown code or unknown/inactive package → 404. Inactive, expired, not yet valid, exhausted, per-user limit reached ' +
+        'or below `min_purchase_amount` → 400 naming `code` with `details.reason`.',
+      tags: ['discount-codes'],
+      response: DiscountQuoteSchema,
+      errors: ['NOT_FOUND'],
+    }),
+    requireUser,
+    body(ValidateDiscountBody),
+    async (c) => ok(c, await quoteDiscount(c, c.req.valid('json')), 'ok.discount_valid'),
+  )
+  .get(
+    '/',
+    describe({
+      summary: 'List discount codes',
+      tags: ['discount-codes'],
+      response: DiscountSchema,
+      responseKind: 'paginated',
+      sort: ['code', 'uses_count', 'valid_until'],
+    }),
+    requirePermission('view_discounts'),
+    query(DiscountListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { db } = c.var;
+      const window = pageWindow(c, q);
+      const where: SQL | undefined = and(
+        q.q ? ilike(discountCodes.code, `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`) : undefined,
+        q.is_active === undefined ? undefined : eq(discountCodes.isActive, q.is_active),
+      );
+      const [rows, total] = await db.batch([
+        db
+          .select()
+          .from(discountCodes)
+          .where(where)
+          .orderBy(...orderBy(SORTS, q.sort, q.order, discountCodes.id))
+          .limit(window.limit)
+          .offset(window.offset),
+        db.select({ n: count() }).from(discountCodes).where(where),
+      ]);
+      return paginated(c, rows.map(serializeDiscount), paginationOf(window, total[0]?.n ?? 0));
+    },
+  )
+  .get(
+    '/:id',
+    describe({ summary: 'One discount code', tags: ['discount-codes'], response: DiscountSchema, errors: ['NOT_FOUND'] }),
+    requirePermission('view_discounts'),
+    idParam(),
+    async (c) => {
+      const [row] = await c.var.db.select().from(discountCodes).where(eq(discountCodes.id, c.req.valid('param').id)).limit(1);
+      if (!row) throw notFound('discount.not_found');
+      return ok(c, serializeDiscount(row));
+    },
+  )
+  .get(
+    '/:id/usage',
+    describe({
+      summary: 'Who used a discount code',
+      description: 'Redemptions, newest first: `reserved` (payment pending), `confirmed` (approved), `released` (rejected).',
+      tags: ['discount-codes'],
+      response: RedemptionSchema,
+      responseKind: 'paginated',
+      errors: ['NOT_FOUND'],
+    }),
+    requirePermission('view_discounts'),
+    idParam(),
+    query(listQuery()),
+    async (c) => {
+      const { items, pagination } = await discountUsage(c, c.req.valid('param').id, c.req.valid('query'));
+      return paginated(c, items, pagination);
+    },
+  )
+  .post(
+    '/',
+    describe({
+      summary: 'Create a discount code',
+      description: 'Exactly one of `discount_percent` (1..100) or `discount_amount` (> 0). A code that exists (any case) → 409.',
+      tags: ['discount-codes'],
+      status: 201,
+      response: DiscountSchema,
+      errors: ['CONFLICT'],
+    }),
+    requirePermission('manage_discounts'),
+    body(CreateDiscountBody),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { db, user } = c.var;
+      const id = crypto.randomUUID();
+      const values = discountValues(input);
+      try {
+        const [inserted] = await db.batch([
+          db
+            .insert(discountCodes)
+            .values({ ...values, id, code: input.code, createdBy: user.id })
+            .returning(),
+          audit(db, c, { action: `${ENTITY}.create`, entityType: ENTITY, entityId: id, after: input }),
+        ]);
+        return created(c, serializeDiscount(inserted[0]!));
+      } catch (error) {
+        mapWriteError(error);
+      }
+    },
+  )
+  .put(
+    '/:id',
+    describe({
+      summary: 'Update a discount code',
+      description: 'Giving one kind of discount switches the code to it. `max_uses` below the uses so far → 400.',
+      tags: ['discount-codes'],
+      response: DiscountSchema,
+      errors: ['NOT_FOUND', 'CONFLICT'],
+    }),
+    requirePermission('manage_discounts'),
+    idParam(),
+    body(UpdateDiscountBody),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      const { db } = c.var;
+      const values = discountValues(input);
+      const where = eq(discountCodes.id, id);
+      // The audit entry lists the kind that was cleared too.
+      const after = {
+        ...input,
+        ...(values.discountPercent === null ? { discount_percent: null } : {}),
+        ...(values.discountAmount === null ? { discount_amount: null } : {}),
+      };
+      try {
+        const [, updated] = await db.batch([
+          auditRowChange(db, c, { table: discountCodes, where, action: `${ENTITY}.update`, entityType: ENTITY, entityId: id, after }),
+          db.update(discountCodes).set({ ...values, updatedAt: sql`now()` }).where(where).returning(),
+        ]);
+        if (!updated[0]) throw notFound('discount.not_found');
+        return ok(c, serializeDiscount(updated[0]), 'ok.updated');
+      } catch (error) {
+        mapWriteError(error);
+      }
+    },
+  )
+  .delete(
+    '/:id',
+    describe({
+      summary: 'Delete a discount code',
+      description: 'A code that has been used is deactivated instead (`deactivated: true`).',
+      tags: ['discount-codes'],
+      response: DeleteResult,
+      errors: ['NOT_FOUND'],
+    }),
+    requirePermission('manage_discounts'),
+    idParam(),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const result = await deleteOrDeactivate(c, {
+        table: discountCodes,
+        id,
+        idColumn: discountCodes.id,
+        isActiveColumn: discountCodes.isActive,
+        updatedAtColumn: discountCodes.updatedAt,
+        inUse: sql`(EXISTS (SELECT 1 FROM discount_redemptions WHERE discount_code_id = ${id})
+                    OR EXISTS (SELECT 1 FROM payments WHERE discount_code_id = ${id}))`,
+        entityType: ENTITY,
+        auditedFields: AUDITED_FIELDS,
+      });
+      if (!result) throw notFound('discount.not_found');
+      return ok(c, result, result.deactivated ? 'ok.deactivated_in_use' : 'ok.deleted');
+    },
+  );
+

@@ -1,0 +1,173 @@
+/** /api/payments — manual payments with proof, their review and statistics (SPEC §4). */
+import { and, count, eq, type SQL } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { hasPermission, requirePermission, requireUser, assertPermission } from '../auth/guards.js';
+import { payments } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { created, ok, paginated } from '../http/envelope.js';
+import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { describe, readMeta, withMeta } from '../http/route-meta.js';
+import { body, emptyBody, idParam, query } from '../http/validate.js';
+import {
+  CreatePaymentBody,
+  PaymentDetailSchema,
+  paymentFields,
+  PaymentListQuery,
+  PaymentSchema,
+  PaymentStatsQuery,
+  PaymentStatsSchema,
+  RejectPaymentBody,
+  serializePayment,
+} from '../schemas/payment.js';
+import { approvePayment, rejectPayment } from '../services/payment-review.js';
+import { createPayment } from '../services/payments.js';
+import { paymentStats } from '../services/payment-stats.js';
+import type { AppEnv } from '../types.js';
+
+const SORTS = {
+  created_at: payments.createdAt,
+  updated_at: payments.updatedAt,
+  amount_usd: payments.amountUsd,
+  status: payments.status,
+};
+
+/**
+ * The create-body validator, except that a proof image over 5 MiB is 413 PAYLOAD_TOO_LARGE (SPEC §10)
+ * rather than the 400 any other bad proof gets. Same metadata, so the OpenAPI document is unchanged.
+ */
+const createPaymentBody = (() => {
+  const validate = body(CreatePaymentBody);
+  const wrapped = (async (c, next) => {
+    try {
+      return await validate(c, next);
+    } catch (error) {
+      const issues = error instanceof AppError && error.code === 'VALIDATION_ERROR' ? error.details?.issues : undefined;
+      const tooLarge = Array.isArray(issues) && issues.some((i) => i.path === 'payment_proof' && i.code === 'too_big');
+      if (tooLarge) throw new AppError('PAYLOAD_TOO_LARGE', { message: 'payment.proof_too_large' });
+      throw error;
+    }
+  }) as typeof validate;
+  return withMeta(wrapped, readMeta(validate)!);
+})();
+
+export const paymentRoutes = new Hono<AppEnv>()
+  .post(
+    '/',
+    describe({
+      summary: 'Submit a payment for review',
+      description:
+        'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
+        'in the body are refused. A discount use is reserved atomically (max uses and per-user limit hold under concurrency). ' +
+        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code).',
+      tags: ['payments'],
+      status: 201,
+      response: PaymentSchema,
+    }),
+    requireUser,
+    createPaymentBody,
+    async (c) => created(c, await createPayment(c, c.req.valid('json')), 'ok.payment_created'),
+  )
+  .get(
+    '/',
+    describe({
+      summary: 'List payments (without proofs)',
+      description: 'Own payments; with `view_payments` everyone’s, filterable by `user_id` (403 without it for another user).',
+      tags: ['payments'],
+      response: PaymentSchema,
+      responseKind: 'paginated',
+      sort: ['amount_usd', 'status'],
+    }),
+    requireUser,
+    query(PaymentListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { db, user } = c.var;
+      const seesAll = hasPermission(c, 'view_payments');
+      if (q.user_id && q.user_id !== user.id) assertPermission(c, 'view_payments');
+      const owner = q.user_id ?? (seesAll ? undefined : user.id);
+      const window = pageWindow(c, q);
+      const where: SQL | undefined = and(
+        owner ? eq(payments.userId, owner) : undefined,
+        q.status ? eq(payments.status, q.status) : undefined,
+      );
+      const [rows, total] = await db.batch([
+        db
+          .select(paymentFields)
+          .from(payments)
+          .where(where)
+          .orderBy(...orderBy(SORTS, q.sort, q.order, payments.id))
+          .limit(window.limit)
+          .offset(window.offset),
+        db.select({ n: count() }).from(payments).where(where),
+      ]);
+      return paginated(c, rows.map(serializePayment), paginationOf(window, total[0]?.n ?? 0));
+    },
+  )
+  .get(
+    '/stats',
+    describe({
+      summary: 'Payment totals by status and by day',
+      description: '`by_day` covers the last `days` days (UTC), all statuses, zero-filled.',
+      tags: ['payments'],
+      response: PaymentStatsSchema,
+    }),
+    requirePermission('view_payments'),
+    query(PaymentStatsQuery),
+    async (c) => ok(c, await paymentStats(c.var.db, c.req.valid('query').days)),
+  )
+  .get(
+    '/:id',
+    describe({
+      summary: 'One payment, with its proof',
+      description: "The owner's, or anyone's with `view_payments`; another user's payment is a 404.",
+      tags: ['payments'],
+      response: PaymentDetailSchema,
+      errors: ['NOT_FOUND'],
+    }),
+    requireUser,
+    idParam(),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { db, user } = c.var;
+      const visible = hasPermission(c, 'view_payments') ? undefined : eq(payments.userId, user.id);
+      const [row] = await db
+        .select({ ...paymentFields, payment_proof: payments.paymentProof })
+        .from(payments)
+        .where(and(eq(payments.id, id), visible))
+        .limit(1);
+      if (!row) throw notFound();
+      return ok(c, { ...serializePayment(row), payment_proof: row.payment_proof });
+    },
+  )
+  .post(
+    '/:id/approve',
+    describe({
+      summary: 'Approve a pending payment',
+      description:
+        'Exactly once: books the purchase, notifies the owner, writes the audit log (one atomic batch), and pays the ' +
+        "owner's referrer if the referral reward is now due. A payment that is not pending → 409 INVALID_STATE.",
+      tags: ['payments'],
+      response: PaymentSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_payments'),
+    idParam(),
+    emptyBody(),
+    async (c) => ok(c, await approvePayment(c, c.req.valid('param').id), 'ok.payment_approved'),
+  )
+  .post(
+    '/:id/reject',
+    describe({
+      summary: 'Reject a pending payment',
+      description: 'Exactly once; releases the reserved discount use and notifies the owner with the reason.',
+      tags: ['payments'],
+      response: PaymentSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_payments'),
+    idParam(),
+    body(RejectPaymentBody),
+    async (c) => ok(c, await rejectPayment(c, c.req.valid('param').id, c.req.valid('json').reason), 'ok.payment_rejected'),
+  );
+
+

@@ -1,0 +1,117 @@
+/** /api/referrals — applying a referral code and listing referrals with ledger totals (SPEC §4, §10). */
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { assertPermission, hasPermission, requireUser } from '../auth/guards.js';
+import { referrals, users } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { ok, paginated } from '../http/envelope.js';
+import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { describe } from '../http/route-meta.js';
+import { body, query } from '../http/validate.js';
+import type { MessageKey } from '../i18n/messages.js';
+import {
+  ApplyReferralBody,
+  ReferralListQuery,
+  ReferralMetaSchema,
+  ReferralSchema,
+  serializeReferral,
+} from '../schemas/referral.js';
+import { applyReferral, type ApplyRefusal } from '../services/referrals.js';
+import type { AppEnv } from '../types.js';
+
+const REFUSALS: Record<Exclude<ApplyRefusal, 'unknown_code'>, MessageKey> = {
+  own_code: 'referral.own_code',
+  already_referred: 'referral.already_referred',
+  too_late: 'referral.too_late',
+  cycle: 'referral.cycle',
+};
+
+const SORTS = { created_at: referrals.createdAt, updated_at: referrals.createdAt };
+
+export const referralRoutes = new Hono<AppEnv>()
+  .post(
+    '/apply',
+    describe({
+      summary: 'Apply a referral code to one’s own account',
+      description:
+        'Once per user, before their first premium report completes. Unknown code → 404; own code, a second apply, ' +
+        'a cycle, or too late → 409 CONFLICT (`details.reason`).',
+      tags: ['referrals'],
+      response: ReferralSchema,
+      errors: ['NOT_FOUND', 'CONFLICT'],
+    }),
+    requireUser,
+    body(ApplyReferralBody),
+    async (c) => {
+      const { user } = c.var;
+      const result = await applyReferral(c.var.db, user.id, c.req.valid('json').referral_code);
+      if (result.refusal === 'unknown_code') throw notFound('referral.unknown_code');
+      if (result.refusal) {
+        throw new AppError('CONFLICT', { message: REFUSALS[result.refusal], details: { reason: result.refusal } });
+      }
+      const referral = serializeReferral({
+        ...result.referral!,
+        referred_name: user.displayName ?? user.fullName,
+        bonus_credits: 0,
+      });
+      return ok(c, referral, 'ok.referral_applied');
+    },
+  )
+  .get(
+    '/',
+    describe({
+      summary: 'List referrals with totals',
+      description:
+        'The caller’s referrals (as referrer). With `view_users`: everyone’s, or one referrer’s with `user_id` ' +
+        '(another user’s without it → 403). `meta` totals cover the whole scope and come from the ledger.',
+      tags: ['referrals'],
+      response: ReferralSchema,
+      responseKind: 'paginated',
+      meta: ReferralMetaSchema,
+    }),
+    requireUser,
+    query(ReferralListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { db, user } = c.var;
+      if (q.user_id && q.user_id !== user.id) assertPermission(c, 'view_users');
+      const referrer = q.user_id ?? (hasPermission(c, 'view_users') ? undefined : user.id);
+      const window = pageWindow(c, q);
+      const scope: SQL | undefined = referrer ? eq(referrals.referrerId, referrer) : undefined;
+      const where = and(scope, q.status ? eq(referrals.status, q.status) : undefined);
+      const bonus = sql<number>`COALESCE((
+        SELECT sum(t.credits) FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id), 0)::int`;
+      const [rows, total, totals] = await db.batch([
+        db
+          .select({
+            id: referrals.id,
+            referrer_id: referrals.referrerId,
+            referred_id: referrals.referredId,
+            referred_name: sql<string | null>`COALESCE(${users.displayName}, ${users.fullName})`,
+            status: referrals.status,
+            bonus_credits: bonus,
+            rewarded_at: referrals.rewardedAt,
+            created_at: referrals.createdAt,
+          })
+          .from(referrals)
+          .innerJoin(users, eq(users.id, referrals.referredId))
+          .where(where)
+          .orderBy(...orderBy(SORTS, q.sort, q.order, referrals.id))
+          .limit(window.limit)
+          .offset(window.offset),
+        db.select({ n: count() }).from(referrals).where(where),
+        db.execute<{ total: number; rewarded: number; credits_earned: number }>(sql`
+          SELECT
+            (SELECT count(*)::int FROM referrals r WHERE ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS total,
+            (SELECT count(*)::int FROM referrals r WHERE r.status = 'rewarded' AND ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS rewarded,
+            (SELECT COALESCE(sum(t.credits), 0)::int FROM transactions t
+              WHERE t.type = 'referral_bonus' AND ${referrer ? sql`t.user_id = ${referrer}` : sql`true`}) AS credits_earned`),
+      ]);
+      const meta = totals.rows[0]!;
+      return paginated(c, rows.map(serializeReferral), paginationOf(window, total[0]?.n ?? 0), {
+        total: Number(meta.total),
+        rewarded: Number(meta.rewarded),
+        credits_earned: Number(meta.credits_earned),
+      });
+    },
+  );

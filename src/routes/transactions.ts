@@ -1,0 +1,51 @@
+/** /api/transactions — the caller's ledger; any user's with `view_credits` (SPEC §3). */
+import { and, count, eq, type SQL } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { assertPermission, requireUser } from '../auth/guards.js';
+import { transactions } from '../db/schema.js';
+import { paginated } from '../http/envelope.js';
+import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { describe } from '../http/route-meta.js';
+import { query } from '../http/validate.js';
+import { serializeTransaction, transactionFields, TransactionListQuery, TransactionSchema } from '../schemas/ledger.js';
+import type { AppEnv } from '../types.js';
+
+const SORTS = {
+  created_at: transactions.createdAt,
+  // Ledger rows never change: "updated" is when they were written.
+  updated_at: transactions.createdAt,
+  credits: transactions.credits,
+};
+
+export const transactionRoutes = new Hono<AppEnv>().get(
+  '/',
+  describe({
+    summary: 'List ledger entries',
+    description: 'Own entries, newest first. `user_id` of another user needs `view_credits` (403 otherwise).',
+    tags: ['credits'],
+    response: TransactionSchema,
+    responseKind: 'paginated',
+    sort: ['credits'],
+  }),
+  requireUser,
+  query(TransactionListQuery),
+  async (c) => {
+    const q = c.req.valid('query');
+    const { db, user } = c.var;
+    const userId = q.user_id ?? user.id;
+    if (userId !== user.id) assertPermission(c, 'view_credits');
+    const window = pageWindow(c, q);
+    const where: SQL = and(eq(transactions.userId, userId), q.type ? eq(transactions.type, q.type) : undefined)!;
+    const [rows, total] = await db.batch([
+      db
+        .select(transactionFields)
+        .from(transactions)
+        .where(where)
+        .orderBy(...orderBy(SORTS, q.sort, q.order, transactions.id))
+        .limit(window.limit)
+        .offset(window.offset),
+      db.select({ n: count() }).from(transactions).where(where),
+    ]);
+    return paginated(c, rows.map(serializeTransaction), paginationOf(window, total[0]?.n ?? 0));
+  },
+);

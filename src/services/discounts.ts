@@ -1,0 +1,72 @@
+/** Discount code reads that are more than a lookup: the buyer's quote, and who used a code. */
+import { count, eq, sql } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { discountCodes, discountRedemptions, users } from '../db/schema.js';
+import { fieldError, notFound } from '../errors.js';
+import { orderBy, pageWindow, paginationOf, type listQuery } from '../http/pagination.js';
+import { toIso } from '../schemas/common.js';
+import type { ValidateDiscountBody } from '../schemas/discount.js';
+import { usd } from '../schemas/money.js';
+import type { AppEnv } from '../types.js';
+import { quoteSql, type QuoteRow } from './pricing.js';
+
+/**
+ * POST /discount-codes/validate (SPEC §10): unknown code or unknown/inactive package → 404; any other
+ * reason the code cannot be used → 400 naming `code` with `details.reason`; else the price before and after.
+ */
+export async function quoteDiscount(c: Context<AppEnv>, input: z.infer<typeof ValidateDiscountBody>) {
+  const { db, user } = c.var;
+  const quote = quoteSql({ userId: user.id, packageId: input.package_id, quantity: input.quantity, discountCode: input.code });
+  const rows = await db.execute<QuoteRow & Record<string, unknown>>(sql`SELECT * FROM (${quote}) q`);
+  const q = rows.rows[0] as unknown as QuoteRow;
+  if (!q.package_available) throw notFound('catalog.package_unavailable');
+  if (q.discount_reason === 'not_found') throw notFound('discount.not_found');
+  if (q.discount_reason) throw fieldError('code', q.discount_reason, `discount.${q.discount_reason}`, { reason: q.discount_reason });
+  return {
+    code: q.discount_code!,
+    discount_percent: q.discount_percent,
+    discount_amount: usd(q.discount_amount),
+    list_price_usd: usd(q.list_price_usd!),
+    discount_usd: usd(q.discount_usd!),
+    amount_usd: usd(q.amount_usd!),
+    credits: Number(q.credits),
+  };
+}
+
+const USAGE_SORTS = { created_at: discountRedemptions.createdAt, updated_at: discountRedemptions.updatedAt };
+
+/** GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total. */
+export async function discountUsage(c: Context<AppEnv>, id: string, q: z.infer<ReturnType<typeof listQuery>>) {
+  const { db } = c.var;
+  const window = pageWindow(c, q);
+  const where = eq(discountRedemptions.discountCodeId, id);
+  const [exists, rows, total] = await db.batch([
+    db.select({ id: discountCodes.id }).from(discountCodes).where(eq(discountCodes.id, id)).limit(1),
+    db
+      .select({
+        id: discountRedemptions.id,
+        user_id: discountRedemptions.userId,
+        user_email: users.email,
+        payment_id: discountRedemptions.paymentId,
+        status: discountRedemptions.status,
+        discount_usd: discountRedemptions.discountUsd,
+        created_at: discountRedemptions.createdAt,
+      })
+      .from(discountRedemptions)
+      .innerJoin(users, eq(users.id, discountRedemptions.userId))
+      .where(where)
+      .orderBy(...orderBy(USAGE_SORTS, q.sort, q.order, discountRedemptions.id))
+      .limit(window.limit)
+      .offset(window.offset),
+    db.select({ n: count() }).from(discountRedemptions).where(where),
+  ]);
+  if (exists.length === 0) throw notFound('discount.not_found');
+  const items = rows.map((r) => ({
+    ...r,
+    status: r.status as 'reserved' | 'confirmed' | 'released',
+    discount_usd: usd(r.discount_usd),
+    created_at: toIso(r.created_at)!,
+  }));
+  return { items, pagination: paginationOf(window, total[0]?.n ?? 0) };
+}
