@@ -21,7 +21,7 @@ import { AppError, notFound } from '../errors.js';
 import { paymentFields, serializePayment, type PaymentDto } from '../schemas/payment.js';
 import type { AppEnv } from '../types.js';
 import { auditIf } from './conditional-log.js';
-import { notifyIf } from './conditional-notify.js';
+import { notify } from './notify.js';
 import { bookEntriesFrom, isDoubleBooking } from './ledger.js';
 import { notificationTexts } from './notification-texts.js';
 import { referralRewardStatements } from './referrals.js';
@@ -60,7 +60,7 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
         .update(discountRedemptions)
         .set({ status: 'confirmed', updatedAt: sql`now()` })
         .where(and(eq(discountRedemptions.paymentId, id), eq(discountRedemptions.status, 'reserved'), pending)),
-      notifyIf(db, { userId: owner, ...notificationTexts('payment_approved'), data: { payment_id: id } }, pending),
+      notify(db, { userId: owner, ...notificationTexts('payment_approved'), data: { payment_id: id } }, pending),
       auditIf(
         db,
         c,
@@ -99,7 +99,7 @@ export async function rejectPayment(c: Context<AppEnv>, id: string, reason: stri
       .update(discountRedemptions)
       .set({ status: 'released', updatedAt: sql`now()` })
       .where(and(eq(discountRedemptions.paymentId, id), eq(discountRedemptions.status, 'reserved'), pending)),
-    notifyIf(db, { userId: owner, ...notificationTexts('payment_rejected', { reason }), data: { payment_id: id, reason } }, pending),
+    notify(db, { userId: owner, ...notificationTexts('payment_rejected', { reason }), data: { payment_id: id, reason } }, pending),
     auditIf(
       db,
       c,

@@ -15,7 +15,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { bookEntriesFrom, isDoubleBooking } from './ledger.js';
-import { notifyIf } from './conditional-notify.js';
+import { notify } from './notify.js';
 import { notificationTexts } from './notification-texts.js';
 import { integerSettingSql } from './settings-sql.js';
 
@@ -51,7 +51,7 @@ export function referralRewardStatements(db: Database, referredUserId: SQL | str
         WHERE r.referred_id = ${referredUserId} AND r.status = 'joined' AND ${bonus} > 0
           AND ${hasCompletedPremium(sql`r.referred_id`)} AND ${hasApprovedPayment(sql`r.referred_id`)}`,
     }),
-    notifyIf(
+    notify(
       db,
       {
         userId: sql`(SELECT r.referrer_id FROM referrals r WHERE r.referred_id = ${referredUserId})`,
@@ -139,7 +139,7 @@ export async function applyReferral(db: Database, userId: string, rawCode: strin
     db.execute(sql`
       UPDATE users SET referred_by = (SELECT referrer_id FROM referrals WHERE id = ${referralId}), updated_at = now()
       WHERE id = ${userId} AND ${inserted}`),
-    notifyIf(
+    notify(
       db,
       {
         userId: sql`(SELECT referrer_id FROM referrals WHERE id = ${referralId})`,
