@@ -48,6 +48,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_LOGIN_PER_EMAIL: int(1, 100000).default(10),
   RATE_LIMIT_LOGIN_PER_IP: int(1, 1000000).default(100),
   RATE_LIMIT_REGISTER_PER_IP: int(1, 1000000).default(20),
+  DB_QUERY_TIMEOUT_MS: int(100, 300_000).default(15_000),
 });
 
 export interface Config {
@@ -66,6 +67,8 @@ export interface Config {
   port: number;
   trustProxy: boolean;
   rateLimits: { loginPerEmail: number; loginPerIp: number; registerPerIp: number };
+  /** Upper bound of one database round trip (not in SPEC §8: Neon's driver has no timeout of its own). */
+  dbQueryTimeoutMs: number;
 }
 
 /** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
@@ -118,6 +121,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
     },
+    dbQueryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
   };
 }
 

@@ -6,9 +6,23 @@ import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
 import * as schema from './schema.js';
 
-export function createDb(databaseUrl: string) {
-  return drizzle({ client: neon(databaseUrl), schema, casing: 'snake_case' });
+/**
+ * `queryTimeoutMs` bounds every round trip: Neon's driver has no timeout of its own, so a hung
+ * connection would hold the request forever. The driver spreads `fetchOptions` into each fetch's
+ * init, so a getter yields a fresh timeout signal per query (a single signal would expire for the
+ * whole client). A timed-out query surfaces as a NeonDbError without SQLSTATE → 503.
+ */
+export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number } = {}) {
+  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const fetchOptions = {
+    get signal() {
+      return AbortSignal.timeout(timeoutMs);
+    },
+  };
+  return drizzle({ client: neon(databaseUrl, { fetchOptions }), schema, casing: 'snake_case' });
 }
+
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
 export type Database = ReturnType<typeof createDb>;
 

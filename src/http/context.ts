@@ -18,7 +18,7 @@ export const languageContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const appContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const config = resolveConfig(c.env ?? {});
   c.set('config', config);
-  c.set('db', createDb(config.databaseUrl));
+  c.set('db', createDb(config.databaseUrl, { queryTimeoutMs: config.dbQueryTimeoutMs }));
   await next();
 };
 

@@ -10,7 +10,7 @@ import { createTestApp, expectErrorEnvelope, issuePaths, registerUser, type Test
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp(
-    { CORS_ORIGINS: 'https://app.planlyze.test,https://admin.planlyze.test' },
+    { CORS_ORIGINS: 'https://app.planlyze.test,https://admin.planlyze.test', DB_QUERY_TIMEOUT_MS: '1500' },
     {
       extend(app) {
         app.get('/api/__test/boom', () => {
@@ -198,6 +198,15 @@ describe('health', () => {
     const b = expectErrorEnvelope(down, 503, 'SERVICE_UNAVAILABLE');
     expect(b.details).toMatchObject({ status: 'unavailable', database: { ok: false } });
     expect((await t.request('GET', '/api/health')).status).toBe(200);
+  });
+
+  it('a hung database round trip is cut at DB_QUERY_TIMEOUT_MS: 503, and the next request works', async () => {
+    const u = await registerUser(t);
+    t.database.endpoint.setFault(faults.once({ type: 'hang' }));
+    const started = Date.now();
+    expectErrorEnvelope(await t.request('GET', '/api/auth/me', { token: u.token }), 503, 'SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await t.request('GET', '/api/auth/me', { token: u.token })).status).toBe(200);
   });
 
   it('any route answers 503 (not 500) when the database fails mid-request', async () => {
