@@ -12,7 +12,7 @@ import { created, ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody } from '../http/validate.js';
 import { language, text } from '../schemas/common.js';
-import { ProfileFields, serializeUser, UserSchema } from '../schemas/user.js';
+import { ProfileFields, profileColumns, serializeUser, UserSchema } from '../schemas/user.js';
 import { login, register } from '../services/accounts.js';
 import type { AppEnv } from '../types.js';
 
@@ -92,19 +92,7 @@ export const authRoutes = new Hono<AppEnv>()
       const { db, user } = c.var;
       const [row] = await db
         .update(users)
-        .set({
-          fullName: input.full_name,
-          displayName: input.display_name,
-          language: input.language,
-          profileImage: input.profile_image,
-          phoneNumber: input.phone_number,
-          country: input.country,
-          city: input.city,
-          notificationPreferences: input.notification_preferences as Record<string, boolean> | undefined,
-          onboardingCompleted: input.onboarding_completed,
-          onboardingStep: input.onboarding_step,
-          updatedAt: sql`now()`,
-        })
+        .set({ ...profileColumns(input), updatedAt: sql`now()` })
         .where(eq(users.id, user.id))
         .returning();
       return ok(c, serializeUser({ ...user, ...row! }), 'ok.profile_updated');

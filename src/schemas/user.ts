@@ -80,3 +80,21 @@ export const ProfileFields = {
   onboarding_completed: z.boolean(),
   onboarding_step: z.number().int().min(0).max(20),
 };
+
+type ProfileInput = { [K in keyof typeof ProfileFields]?: z.infer<(typeof ProfileFields)[K]> };
+
+/** Profile fields of a request body → drizzle columns (undefined = unchanged). Shared by /auth/me and /users/:id. */
+export function profileColumns(input: ProfileInput) {
+  return {
+    fullName: input.full_name,
+    displayName: input.display_name,
+    language: input.language,
+    profileImage: input.profile_image,
+    phoneNumber: input.phone_number,
+    country: input.country,
+    city: input.city,
+    notificationPreferences: input.notification_preferences as Record<string, boolean> | undefined,
+    onboardingCompleted: input.onboarding_completed,
+    onboardingStep: input.onboarding_step,
+  };
+}

@@ -13,6 +13,7 @@ import type { Database } from '../db/client.js';
 import { authSessions, roles, users } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import type { UpdateUserInput } from '../schemas/admin-user.js';
+import { profileColumns } from '../schemas/user.js';
 import type { AppEnv } from '../types.js';
 import { changedFields } from './audit.js';
 import { auditIf } from './conditional-log.js';
@@ -37,22 +38,6 @@ type AdminUserRow = Awaited<ReturnType<ReturnType<typeof selectAdminUsers>['exec
 export function toAuthUser(row: AdminUserRow): AuthUser {
   const { roleName, rolePermissions, ...user } = row;
   return { ...user, role: roleName, permissions: effectivePermissions(roleName, rolePermissions) };
-}
-
-/** Profile fields of the body → drizzle columns (undefined = unchanged). */
-function profileValues(input: UpdateUserInput) {
-  return {
-    fullName: input.full_name,
-    displayName: input.display_name,
-    language: input.language,
-    profileImage: input.profile_image,
-    phoneNumber: input.phone_number,
-    country: input.country,
-    city: input.city,
-    notificationPreferences: input.notification_preferences as Record<string, boolean> | undefined,
-    onboardingCompleted: input.onboarding_completed,
-    onboardingStep: input.onboarding_step,
-  };
 }
 
 /**
@@ -87,7 +72,7 @@ export async function updateUser(c: Context<AppEnv>, id: string, input: UpdateUs
     if (lacking) throw new AppError('AUTHORIZATION_ERROR', { message: 'role.cannot_grant', params: { permission: lacking } });
   }
 
-  const values = { ...profileValues(input), roleId: newRole?.id, isActive: input.is_active };
+  const values = { ...profileColumns(input), roleId: newRole?.id, isActive: input.is_active };
   const before = { role: target.roleName, is_active: target.isActive, ...pick(target, input) };
   const after = {
     role: newRole?.name ?? target.roleName,
