@@ -2,7 +2,7 @@
  * createApp(): the one Hono app, readable top to bottom — middleware order, route groups, errors.
  * The same app runs on Workers (src/index.ts), on Node (src/node.ts) and in tests (app.request).
  */
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
@@ -49,26 +49,39 @@ const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.header('X-Request-Id', c.var.requestId);
 };
 
-const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) =>
-  bodyLimit({
-    maxSize: BODY_LIMIT_OVERRIDES[`${c.req.method} ${c.req.path}`] ?? DEFAULT_BODY_LIMIT,
-    onError: () => {
-      throw new AppError('PAYLOAD_TOO_LARGE');
-    },
-  })(c, next);
+/** Built once per size (not per request); the route decides which one applies. */
+const bodyLimits = new Map<number, MiddlewareHandler<AppEnv>>();
+function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
+  let limiter = bodyLimits.get(maxSize);
+  if (!limiter) {
+    limiter = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE');
+      },
+    });
+    bodyLimits.set(maxSize, limiter);
+  }
+  return limiter;
+}
 
-const corsFromConfig: MiddlewareHandler<AppEnv> = (c, next) =>
-  cors({
-    origin: (origin) => {
-      const allowed = c.var.config.corsOrigins;
-      if (allowed === '*') return '*';
-      return allowed.includes(origin) ? origin : null;
-    },
-    allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Accept-Language', 'If-None-Match', 'X-Request-Id'],
-    exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'Content-Language'],
-    maxAge: 600,
-  })(c, next);
+const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) =>
+  bodyLimitOf(BODY_LIMIT_OVERRIDES[`${c.req.method} ${c.req.path}`] ?? DEFAULT_BODY_LIMIT)(c, next);
+
+/** CORS from CORS_ORIGINS (read per request from the parsed config; the middleware is built once). */
+const corsFromConfig: MiddlewareHandler<AppEnv> = cors({
+  origin: (origin, c: Context<AppEnv>) => {
+    const allowed = c.var.config.corsOrigins;
+    if (allowed === '*') return '*';
+    return allowed.includes(origin) ? origin : null;
+  },
+  allowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Accept-Language', 'If-None-Match', 'X-Request-Id'],
+  exposeHeaders: ['X-Request-Id', 'Retry-After', 'ETag', 'Content-Language'],
+  maxAge: 600,
+});
+
+const securityHeaders = secureHeaders();
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -76,7 +89,7 @@ export function createApp() {
   app.use('*', requestId);
   app.use('*', languageContext);
   app.use('*', requestLogger);
-  app.use('*', secureHeaders());
+  app.use('*', securityHeaders);
   app.use('*', appContext);
   app.use('*', corsFromConfig);
   app.use('*', limitBodySize);
