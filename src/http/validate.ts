@@ -14,6 +14,47 @@ import type { AppEnv } from '../types.js';
 import { withMeta, type ValidationTarget } from './route-meta.js';
 
 const arabicErrors = arabicLocale().localeError;
+
+/**
+ * Text PostgreSQL cannot store: NUL, and UTF-16 halves without their pair (they have no UTF-8 form).
+ * Refused at the edge as a 400 naming the field, instead of failing inside the database as a 500.
+ */
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Request bodies deeper than this are refused (no schema of this API nests more than a few levels). */
+const MAX_DEPTH = 32;
+
+/** Walks a parsed value without recursion (a hostile body may nest thousands of levels). */
+function unstorableTextIssues(root: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE_TEXT.test(value)) {
+        issues.push({ path: path.join('.'), code: 'invalid_characters', message: 'contains characters that cannot be stored (NUL or an unpaired surrogate)' });
+      }
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (path.length >= MAX_DEPTH) {
+      issues.push({ path: path.join('.'), code: 'too_deep', message: `nested more than ${MAX_DEPTH} levels` });
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (!Array.isArray(value) && UNSTORABLE_TEXT.test(key)) {
+        issues.push({ path: [...path, key].join('.'), code: 'invalid_characters', message: 'the field name contains characters that cannot be stored' });
+      }
+      stack.push({ value: item, path: [...path, key] });
+    }
+  }
+  return issues.slice(0, 100);
+}
+
+function assertStorableText(value: unknown, target: ValidationTarget): void {
+  const issues = unstorableTextIssues(value);
+  if (issues.length > 0) throw new AppError('VALIDATION_ERROR', { details: { target, issues } });
+}
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
 export function toIssues(error: z.ZodError): ValidationIssue[] {
@@ -59,11 +100,13 @@ async function readJsonBody(c: Context<AppEnv>): Promise<void> {
   }
   const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
   if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError('MALFORMED_JSON');
   }
+  assertStorableText(parsed, 'json');
 }
 
 /** Validates the JSON body. The schema should be strict (unknown fields → 400). */
@@ -83,12 +126,36 @@ export function body<T extends z.ZodType>(schema: T) {
   return withMeta(handler, { kind: 'validator', target: 'json', schema });
 }
 
+/** Query and path values are checked for unstorable text before zod sees them. */
+function withTextCheck<H extends (c: Context<AppEnv>, next: () => Promise<void>) => unknown>(
+  target: 'query' | 'param',
+  inner: H,
+): H {
+  return (async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    // Same shape as the validator sees: a repeated query key is an array, a single one a string.
+    const value =
+      target === 'query'
+        ? Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]))
+        : c.req.param();
+    assertStorableText(value, target);
+    return inner(c, next);
+  }) as unknown as H;
+}
+
 export function query<T extends z.ZodType>(schema: T) {
-  return withMeta(zodValidator('query', schema), { kind: 'validator', target: 'query', schema });
+  return withMeta(withTextCheck('query', zodValidator('query', schema) as never) as ReturnType<typeof zodValidator<T, 'query'>>, {
+    kind: 'validator',
+    target: 'query',
+    schema,
+  });
 }
 
 export function params<T extends z.ZodType>(schema: T) {
-  return withMeta(zodValidator('param', schema), { kind: 'validator', target: 'param', schema });
+  return withMeta(withTextCheck('param', zodValidator('param', schema) as never) as ReturnType<typeof zodValidator<T, 'param'>>, {
+    kind: 'validator',
+    target: 'param',
+    schema,
+  });
 }
 
 /** For body-less actions (logout, approve, …): accepts no body or `{}`, refuses anything else. */

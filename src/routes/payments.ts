@@ -76,6 +76,7 @@ export const paymentRoutes = new Hono<AppEnv>()
       response: PaymentSchema,
       responseKind: 'paginated',
       sort: ['amount_usd', 'status'],
+      errors: ['AUTHORIZATION_ERROR'],
     }),
     requireUser,
     query(PaymentListQuery),

@@ -128,6 +128,28 @@ describe('validation details', () => {
     }
   });
 
+  it('text PostgreSQL cannot store (NUL, unpaired surrogates) is a 400 naming the field, not a 500', async () => {
+    const nul = await t.request('POST', '/api/auth/register', { body: { email: 'nul@example.test', password: 'Password-1', full_name: 'A\u0000B' } });
+    expectErrorEnvelope(nul, 400, 'VALIDATION_ERROR');
+    expect(issuePaths(nul)).toEqual(['full_name']);
+    const surrogate = await t.request('POST', '/api/auth/register', {
+      rawBody: '{"email":"s@example.test","password":"Password-1","full_name":"x\\ud800y"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expectErrorEnvelope(surrogate, 400, 'VALIDATION_ERROR');
+    expect(issuePaths(surrogate)).toEqual(['full_name']);
+    const u = await registerUser(t);
+    const query = await t.request('GET', '/api/analyses?q=a%00b', { token: u.token });
+    expectErrorEnvelope(query, 400, 'VALIDATION_ERROR');
+    expect(issuePaths(query)).toEqual(['q']);
+  });
+
+  it('a body nested thousands of levels deep is a 400, not a crash', async () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const res = await t.request('POST', '/api/auth/login', { rawBody: deep, headers: { 'content-type': 'application/json' } });
+    expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+  });
+
   it('an empty body validates as {} (missing fields are named)', async () => {
     const res = await t.request('POST', '/api/auth/login', { rawBody: '' });
     expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
