@@ -307,6 +307,7 @@ async function main() {
     return;
   }
   const started = new Date();
+  const commit = gitCommit(); // the code measured, taken before the run (others may commit meanwhile)
   const before = machine();
   const loadWarning = before.loadavg[0]! > before.cpus ? `the machine was busy (load ${before.loadavg[0]} on ${before.cpus} CPUs): absolute numbers are low and noisy, ratios are more stable` : undefined;
   console.log(`bench: ${CONNECTIONS} connections, ${DURATION} s per run (+${WARMUP} s warm-up); load average ${before.loadavg.join(' ')} on ${before.cpus} CPUs`);
@@ -329,7 +330,7 @@ async function main() {
 
   const report = {
     date: started.toISOString(),
-    commit: gitCommit(),
+    commit,
     partial: SCENARIOS ? SCENARIOS : undefined,
     settings: { connections: CONNECTIONS, durationS: DURATION, warmupS: WARMUP, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' },
     machine: before,

@@ -19,7 +19,7 @@ export function listQuery<const S extends string = never>(extraSorts: readonly S
   const sorts = [...DEFAULT_SORTS, ...extraSorts] as [Sort, ...Sort[]];
   return z.object({
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    per_page: z.coerce.number().int().min(1).max(1000).optional(),
+    per_page: z.coerce.number().int().min(1).max(1000).optional().describe('1..MAX_PAGE_SIZE (100 unless configured); default ITEMS_PER_PAGE (20). Above the maximum → 400.'),
     sort: z.enum(sorts).default(() => 'created_at' as never),
     order: z.enum(['asc', 'desc']).default('desc'),
   });

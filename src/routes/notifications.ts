@@ -40,6 +40,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
       response: NotificationSchema,
       responseKind: 'paginated',
       meta: NotificationListMeta,
+      errors: ['AUTHORIZATION_ERROR'],
     }),
     requireUser,
     query(NotificationListQuery),

@@ -68,6 +68,7 @@ export const referralRoutes = new Hono<AppEnv>()
       response: ReferralSchema,
       responseKind: 'paginated',
       meta: ReferralMetaSchema,
+      errors: ['AUTHORIZATION_ERROR'],
     }),
     requireUser,
     query(ReferralListQuery),

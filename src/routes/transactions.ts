@@ -26,6 +26,7 @@ export const transactionRoutes = new Hono<AppEnv>().get(
     response: TransactionSchema,
     responseKind: 'paginated',
     sort: ['credits'],
+    errors: ['AUTHORIZATION_ERROR'],
   }),
   requireUser,
   query(TransactionListQuery),

@@ -198,7 +198,8 @@ beforeAll(async () => {
   fixtures.ids.users = [user.id];
 
   fixtures.hints = {
-    user_id: [user.id],
+    // Someone else's id too: `?user_id=<another user>` is a permission check of its own (403 for a plain user).
+    user_id: [user.id, fixtures.admin.id],
     analysis_id: analysisIds,
     conversation_id: conversation ? [conversation.id] : [],
     package_id: pack ? [pack.id] : [],
