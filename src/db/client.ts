@@ -32,11 +32,16 @@ const neonDefaultEndpoint = neonConfig.fetchEndpoint;
 /**
  * A DATABASE_URL on a loopback host means the local Neon-compatible endpoint (src/local) that
  * `npm run dev` serves to `wrangler dev`: plain HTTP on that host and port. Other hosts keep Neon's
- * own endpoint (https://api.<host>/sql).
+ * own endpoint (https://api.<host>/sql). A value for `neonConfig.fetchEndpoint`.
  */
+export const loopbackAwareFetchEndpoint: typeof neonConfig.fetchEndpoint = (host, port, options) => {
+  if (LOOPBACK_HOSTS.has(host)) {
+    const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return `http://${urlHost}:${port || 80}/sql`;
+  }
+  return typeof neonDefaultEndpoint === 'function' ? neonDefaultEndpoint(host, port, options) : neonDefaultEndpoint;
+};
+
 export function routeLoopbackToLocalEndpoint(): void {
-  neonConfig.fetchEndpoint = (host, port, options) => {
-    if (LOOPBACK_HOSTS.has(host)) return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/sql`;
-    return typeof neonDefaultEndpoint === 'function' ? neonDefaultEndpoint(host, port, options) : neonDefaultEndpoint;
-  };
+  neonConfig.fetchEndpoint = loopbackAwareFetchEndpoint;
 }

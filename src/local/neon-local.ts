@@ -9,10 +9,11 @@
  * (vitest re-imports per file) share it.
  *
  * Over HTTP (another process, e.g. wrangler dev): serve the endpoint (./http-server.ts), give the app
- * `localDatabaseUrl(port)` and set `neonConfig.fetchEndpoint` to `localFetchEndpoint`, which sends
+ * `localDatabaseUrl(port)` and set `neonConfig.fetchEndpoint` to db/client.ts's `loopbackAwareFetchEndpoint`, which sends
  * loopback hosts to http://host:port/sql and leaves real Neon hosts alone.
  */
 import { neonConfig } from '@neondatabase/serverless';
+import { loopbackAwareFetchEndpoint } from '../db/client.js';
 import type { SqlEndpoint } from './sql-endpoint.js';
 
 type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -103,7 +104,7 @@ export function useLocalEndpoint(endpoint: SqlEndpoint, options: UseLocalEndpoin
 }
 
 /**
- * A DATABASE_URL for an endpoint served over HTTP on this machine (see localFetchEndpoint). Without a
+ * A DATABASE_URL for an endpoint served over HTTP on this machine (see loopbackAwareFetchEndpoint in db/client.ts). Without a
  * port: postgres://planlyze:local@localhost/planlyze, e.g. for an in-process catch-all route.
  */
 export function localDatabaseUrl(port?: number, host = port === undefined ? 'localhost' : '127.0.0.1'): string {
@@ -111,24 +112,10 @@ export function localDatabaseUrl(port?: number, host = port === undefined ? 'loc
   return `postgres://planlyze:local@${urlHost}${port === undefined ? '' : `:${port}`}/planlyze`;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/**
- * A value for `neonConfig.fetchEndpoint`: loopback hosts → http://host:port/sql (our HTTP server);
- * anything else → Neon's own default (https://api.<rest of host>/sql).
- */
-export function localFetchEndpoint(host: string, port: number | string): string {
-  if (LOOPBACK.has(host)) {
-    const urlHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    return `http://${urlHost}:${port || 80}/sql`;
-  }
-  return `https://${host.replace(/^[^.]+\./, 'api.')}/sql`;
-}
-
-/** Sets `neonConfig.fetchEndpoint = localFetchEndpoint`; returns a function restoring the previous value. */
+/** Sets `neonConfig.fetchEndpoint` to the app's own loopback rule (db/client.ts); returns a function restoring the previous value. */
 export function useLoopbackFetchEndpoint(): () => void {
   const previous = neonConfig.fetchEndpoint;
-  neonConfig.fetchEndpoint = localFetchEndpoint;
+  neonConfig.fetchEndpoint = loopbackAwareFetchEndpoint;
   return () => {
     neonConfig.fetchEndpoint = previous;
   };
