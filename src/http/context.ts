@@ -1,6 +1,6 @@
 /**
- * Request-scoped dependencies, set once and read from `c.var` (CONVENTIONS §2): language, config
- * (parsed once per env object) and the database handle.
+ * Dependencies every handler reads from `c.var` (CONVENTIONS §2), set once per request: language,
+ * config (parsed once per env object) and the database handle (built once per config, see below).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { resolveConfig, type Config } from '../config.js';
