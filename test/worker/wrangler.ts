@@ -34,7 +34,19 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-export async function startWranglerDev(vars: Record<string, string>, timeoutMs = 60_000): Promise<WranglerDev> {
+export interface StartWranglerDevOptions {
+  /** How long to wait for the first answer from GET /api/health. Default 60 s. */
+  timeoutMs?: number;
+  /** Extra `wrangler dev` arguments, e.g. `['--test-scheduled']` (serves `/__scheduled?cron=…`). */
+  extraArgs?: string[];
+}
+
+/** `options` may be a number: the timeout in ms (the original signature). */
+export async function startWranglerDev(
+  vars: Record<string, string>,
+  options: number | StartWranglerDevOptions = {},
+): Promise<WranglerDev> {
+  const { timeoutMs = 60_000, extraArgs = [] } = typeof options === 'number' ? { timeoutMs: options } : options;
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const scratch = mkdtempSync(join(tmpdir(), 'planlyze-wrangler-dev-'));
   // An explicit (empty) env file makes wrangler skip .dev.vars and .env: a developer's local secrets
@@ -50,6 +62,7 @@ export async function startWranglerDev(vars: Record<string, string>, timeoutMs =
     '--persist-to', join(scratch, 'state'),
     '--env-file', envFile,
     ...Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
+    ...extraArgs,
   ];
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: WRANGLER_ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
