@@ -70,12 +70,15 @@ export async function verifyAccessToken(token: string, secret: string, now: Date
     throw new TokenError('invalid', 'malformed');
   }
 
-  let payload: unknown;
-  try {
-    payload = await honoVerify(token, key, { alg: ALG, exp: false, nbf: false, iat: false });
-  } catch {
-    // hono's messages embed the whole token; do not let them reach a log.
-    throw new TokenError('invalid', 'signature, algorithm or header');
+  let payload = verifiedSignatures.get(token, secret);
+  if (payload === undefined) {
+    try {
+      payload = await honoVerify(token, key, { alg: ALG, exp: false, nbf: false, iat: false });
+    } catch {
+      // hono's messages embed the whole token; do not let them reach a log.
+      throw new TokenError('invalid', 'signature, algorithm or header');
+    }
+    verifiedSignatures.set(token, secret, payload);
   }
   // A signed payload of `null`, `[]` or `42` passes hono (its claim checks are off); refuse it here.
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -102,6 +105,39 @@ export async function verifyAccessToken(token: string, secret: string, now: Date
 function isSeconds(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
+
+/**
+ * Tokens whose signature (and header) already verified under a secret → their decoded payload.
+ * A client sends the same token on every request, and the HMAC check through WebCrypto was the
+ * largest single CPU cost of an authenticated request (bench/profile-route.ts). Only the signature
+ * result is remembered: the claim and clock checks below run on every call, and revocation is the
+ * database's business. Bounded (least recently used entries go first) and emptied when the secret
+ * changes; the full token is the key, so a token differing in any byte is verified afresh.
+ */
+export const VERIFIED_SIGNATURE_CACHE_SIZE = 4096;
+
+const verifiedSignatures = {
+  secret: undefined as string | undefined,
+  entries: new Map<string, unknown>(),
+  get(token: string, secret: string): unknown {
+    if (this.secret !== secret) return undefined;
+    const payload = this.entries.get(token);
+    if (payload !== undefined) {
+      this.entries.delete(token); // re-insert: Map order is the recency order
+      this.entries.set(token, payload);
+    }
+    return payload;
+  },
+  set(token: string, secret: string, payload: unknown): void {
+    if (payload === undefined) return;
+    if (this.secret !== secret) {
+      this.secret = secret;
+      this.entries.clear();
+    }
+    this.entries.set(token, payload);
+    if (this.entries.size > VERIFIED_SIGNATURE_CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+  },
+};
 
 // Passing a CryptoKey (not the secret string) matters: hono treats a string key containing "PRIVATE"
 // or "PUBLIC" as PEM. Importing is cheap, but caching the last key saves it on every request.

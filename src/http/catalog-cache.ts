@@ -52,6 +52,27 @@ async function weakEtag(payload: unknown, lang: string): Promise<string> {
   return `W/"${hex}"`;
 }
 
+/**
+ * ETags computed once per cached catalog value, language and variant (page window, item), not per
+ * request: serialising and hashing the payload was a third of a catalog hit's CPU. Keyed weakly by
+ * the cached value, so a reload or an invalidation starts afresh; bounded per value, so odd page
+ * windows cannot grow it without limit (past the bound the tag is computed per request).
+ */
+const MAX_ETAGS_PER_VALUE = 256;
+const etags = new WeakMap<object, Map<string, string>>();
+
+async function memoizedEtag(source: object, variant: string, lang: string, payload: () => unknown): Promise<string> {
+  let byVariant = etags.get(source);
+  if (!byVariant) etags.set(source, (byVariant = new Map()));
+  const key = `${lang}\u0000${variant}`;
+  let etag = byVariant.get(key);
+  if (etag === undefined) {
+    etag = await weakEtag(payload(), lang);
+    if (byVariant.size < MAX_ETAGS_PER_VALUE) byVariant.set(key, etag);
+  }
+  return etag;
+}
+
 /** Weak comparison (RFC 9110 §13.1.2): the opaque tags match, whatever their W/ prefixes. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
@@ -60,11 +81,18 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /**
- * Sends a public catalog response: ETag over `payload` (what the envelope's data and pagination are
+ * Sends a public catalog response: ETag over the payload (what the envelope's data and pagination are
  * made from) and the language, public caching, and a bodiless 304 when the client already has it.
+ * `source` is the cached value the payload is derived from and `variant` names which part of it
+ * (e.g. a page window): together they key the memoized ETag, so the payload is built only to hash it
+ * the first time.
  */
-export async function sendPublicCatalog(c: Context<AppEnv>, payload: unknown, render: () => Response): Promise<Response> {
-  const etag = await weakEtag(payload, c.var.lang);
+export async function sendPublicCatalog(
+  c: Context<AppEnv>,
+  cached: { source: object; variant: string; payload: () => unknown },
+  render: () => Response,
+): Promise<Response> {
+  const etag = await memoizedEtag(cached.source, cached.variant, c.var.lang, cached.payload);
   c.header('ETag', etag);
   c.header('Cache-Control', 'public, max-age=60');
   if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);

@@ -45,7 +45,8 @@ export async function listCatalog<T extends { id: string; is_active: boolean }>(
   const active = await activeOnly(c, source);
   const page = active.slice(window.offset, window.offset + window.limit);
   const pagination = paginationOf(window, active.length);
-  return sendPublicCatalog(c, { data: page, pagination }, () => paginated(c, page, pagination));
+  const variant = `page ${window.offset}+${window.limit}`;
+  return sendPublicCatalog(c, { source: active, variant, payload: () => ({ data: page, pagination }) }, () => paginated(c, page, pagination));
 }
 
 export async function getCatalogItem<T extends { id: string; is_active: boolean }>(
@@ -60,7 +61,8 @@ export async function getCatalogItem<T extends { id: string; is_active: boolean 
     if (!item) throw notFound(source.unavailable);
     return sendPrivate(c, () => ok(c, item));
   }
-  const item = (await activeOnly(c, source)).find((row) => row.id === id);
+  const active = await activeOnly(c, source);
+  const item = active.find((row) => row.id === id);
   if (!item) throw notFound(source.unavailable);
-  return sendPublicCatalog(c, { data: item }, () => ok(c, item));
+  return sendPublicCatalog(c, { source: active, variant: `item ${id}`, payload: () => ({ data: item }) }, () => ok(c, item));
 }

@@ -158,6 +158,6 @@ export const publicSettingRoutes = new Hono<AppEnv>().get(
   }),
   async (c) => {
     const values = await cachedCatalog(c, 'settings', () => readSettings(c.var.db, PUBLIC_SETTING_KEYS));
-    return sendPublicCatalog(c, { data: values }, () => ok(c, values));
+    return sendPublicCatalog(c, { source: values, variant: 'all', payload: () => ({ data: values }) }, () => ok(c, values));
   },
 );

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { CLOCK_SKEW_SECONDS, TokenError, signAccessToken, verifyAccessToken } from '../../src/auth/jwt.js';
+import { describe, expect, it, vi } from 'vitest';
+import { CLOCK_SKEW_SECONDS, TokenError, VERIFIED_SIGNATURE_CACHE_SIZE, signAccessToken, verifyAccessToken } from '../../src/auth/jwt.js';
 
 const SECRET = 'test-secret-key-that-is-long-enough-0123456789';
 const USER_ID = '2f6c1a9e-4b7d-4c1e-9a3f-8d2b5e7c0a14';
@@ -309,6 +309,59 @@ describe('garbage', () => {
     await expectInvalid(` ${token}`);
     await expectInvalid(`${token}\n`);
     await expectInvalid(token.replace(/-/g, '+').replace(/_/g, '/').replace(/\.([^.]*)$/, '.$1+'));
+  });
+});
+
+describe('verified-signature cache', () => {
+  const other = 'another-secret-key-that-is-long-enough-9876543210';
+
+  it('checks a token\'s signature once, then serves repeats without an HMAC', async () => {
+    const { token } = await signAccessToken({ userId: USER_ID, secret: SECRET, ttlSeconds: 60, now: NOW });
+    const hmacVerify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      await verifyAccessToken(token, SECRET, NOW);
+      expect(hmacVerify).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 5; i++) await verifyAccessToken(token, SECRET, NOW);
+      expect(hmacVerify).toHaveBeenCalledTimes(1);
+    } finally {
+      hmacVerify.mockRestore();
+    }
+  });
+
+  it('still applies the clock to a cached token: expired at exp', async () => {
+    const { token } = await signAccessToken({ userId: USER_ID, secret: SECRET, ttlSeconds: 60, now: NOW });
+    await verifyAccessToken(token, SECRET, NOW);
+    expect((await refusal(token, new Date(NOW.getTime() + 60_000))).kind).toBe('expired');
+  });
+
+  it('is tied to the secret: a token cached under one secret is refused under another', async () => {
+    const { token } = await signAccessToken({ userId: USER_ID, secret: SECRET, ttlSeconds: 60, now: NOW });
+    await verifyAccessToken(token, SECRET, NOW);
+    await expect(verifyAccessToken(token, other, NOW)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(verifyAccessToken(token, SECRET, NOW)).resolves.toMatchObject({ sub: USER_ID });
+  });
+
+  it('a cached token does not vouch for a tampered copy of it', async () => {
+    const token = await craft();
+    await verifyAccessToken(token, SECRET, NOW);
+    const [header, , signature] = token.split('.');
+    await expectInvalid(`${header}.${part(claims({ sub: '00000000-0000-4000-8000-000000000000' }))}.${signature}`);
+    await expectInvalid(`${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`);
+  });
+
+  it('is bounded: the least recently used token is checked again after the cache overflows', async () => {
+    const first = await craft(claims({ jti: crypto.randomUUID() }));
+    await verifyAccessToken(first, SECRET, NOW);
+    for (let i = 0; i < VERIFIED_SIGNATURE_CACHE_SIZE; i++) {
+      await verifyAccessToken(await craft(claims({ jti: crypto.randomUUID() })), SECRET, NOW);
+    }
+    const hmacVerify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      await verifyAccessToken(first, SECRET, NOW);
+      expect(hmacVerify).toHaveBeenCalledTimes(1);
+    } finally {
+      hmacVerify.mockRestore();
+    }
   });
 });
 
