@@ -7,7 +7,11 @@
  * batches atomic in one transaction, multi-statement strings refused (42601).
  *
  * What it adds for tests: a round-trip counter (one per HTTP request, a batch is one) and fault
- * injection (HTTP status, network failure, hang, delay; before or after the SQL ran).
+ * injection (HTTP status, network failure, hang, delay; before or after the SQL ran), plus a batch
+ * failing MIDWAY (`failStatement`): statements 1..N-1 run inside the batch's transaction, statement N is
+ * replaced by one that raises the chosen SQLSTATE (default 57P01, what Postgres reports when the compute
+ * restarts mid-transaction), so the backend rolls back what already ran and answers the SQL error as
+ * Neon would — the way to prove through the API that a multi-statement write is all-or-nothing.
  *
  * Honest limits — where this is NOT Neon:
  * - No authentication: Neon-Connection-String must parse as postgres://user@host/db, but user,
@@ -62,7 +66,13 @@ export type FaultAction =
   /** Never answer, until the caller's AbortSignal fires (or, with ms, then fail as a network error). */
   | { type: 'hang'; ms?: number }
   /** Answer normally, ms later. */
-  | { type: 'delay'; ms: number };
+  | { type: 'delay'; ms: number }
+  /**
+   * The request's `statement`-th statement (1-based; a single query is statement 1) fails with SQLSTATE
+   * `code` (default 57P01) and `message`, after the statements before it ran in the batch's transaction;
+   * the backend rolls them back and the later ones never run. Beyond the request's last statement: no fault.
+   */
+  | { type: 'failStatement'; statement: number; code?: string; message?: string };
 
 /** Decides, per request, whether to inject a fault. Return nothing to serve the request normally. */
 export type Fault = (context: FaultContext) => FaultAction | null | undefined | void;
@@ -139,8 +149,9 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
           return early;
         }
       }
+      const failAt = action?.type === 'failStatement' ? action : undefined;
       const response =
-        parsed instanceof NeonRequestError ? errorResponse(parsed) : await execute(parsed.headers, parsed.payload);
+        parsed instanceof NeonRequestError ? errorResponse(parsed) : await execute(parsed.headers, parsed.payload, failAt);
       if (action && runsAfterExecute(action)) {
         const late = await applyFault(action, request.signal);
         if (late) {
@@ -158,20 +169,22 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
     }
   }
 
-  async function execute(headers: NeonHeaders, payload: NeonPayload): Promise<Response> {
+  async function execute(headers: NeonHeaders, payload: NeonPayload, failAt?: FailStatement): Promise<Response> {
     try {
       if (payload.kind === 'single') {
         const { query } = payload;
         stats.statements++;
-        const result = await backend.query(query.text, query.params);
+        const run = failAt?.statement === 1 ? failingStatement(failAt) : query;
+        const result = await backend.query(run.text, run.params);
         const types = await elementTypesFor([result], headers);
         return json(200, encode(result, query.arrayMode ?? headers.arrayMode, headers, types));
       }
       stats.statements += payload.queries.length;
-      const results = await backend.batch(
-        payload.queries.map((q) => ({ text: q.text, params: q.params })),
-        headers.tx,
-      );
+      const statements = payload.queries.map((q) => ({ text: q.text, params: q.params }));
+      if (failAt && failAt.statement >= 1 && failAt.statement <= statements.length) {
+        statements.splice(failAt.statement - 1, statements.length, failingStatement(failAt));
+      }
+      const results = await backend.batch(statements, headers.tx);
       const types = await elementTypesFor(results, headers);
       const body = {
         results: results.map((r, i) => encode(r, payload.queries[i]!.arrayMode ?? headers.arrayMode, headers, types)),
@@ -260,6 +273,15 @@ async function readRequest(request: Request): Promise<{ headers: NeonHeaders; pa
   }
 }
 
+type FailStatement = Extract<FaultAction, { type: 'failStatement' }>;
+
+/** A statement that fails with the fault's SQLSTATE and message (PL/pgSQL RAISE: same error fields as a real one). */
+function failingStatement({ code = '57P01', message }: FailStatement): { text: string; params: (string | null)[] } {
+  if (!/^[0-9A-Z]{5}$/.test(code)) throw new Error(`failStatement: not a SQLSTATE: ${code}`);
+  const text = (message ?? 'terminating connection due to administrator command (injected fault)').replace(/'/g, "''");
+  return { text: `DO $fault$ BEGIN RAISE EXCEPTION USING ERRCODE = '${code}', MESSAGE = '${text}'; END $fault$`, params: [] };
+}
+
 function runsAfterExecute(action: FaultAction): boolean {
   return (action.type === 'status' || action.type === 'network') && action.afterExecute === true;
 }
@@ -280,6 +302,8 @@ async function applyFault(action: FaultAction, signal: AbortSignal): Promise<Res
     case 'delay':
       await sleep(action.ms, signal);
       return undefined;
+    case 'failStatement':
+      return undefined; // applied by execute()
   }
 }
 

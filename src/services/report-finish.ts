@@ -107,8 +107,11 @@ const SWEEP_BATCH = 50;
 /**
  * Marks sections stuck in `processing` longer than `staleAfterSeconds` as failed (keeping the previous
  * valid content of a forced regeneration, shown as completed) and ends their runs with finishRun, which
- * applies the refund rule. Run by the Worker cron / Node interval for all analyses, and by the AI routes
- * for the analysis they are about to use. Returns the number of analyses swept.
+ * applies the refund rule. Also ends runs that stored every section but could not record their end (the
+ * database failed at finishRun): the analysis is still `processing` after `staleAfterSeconds` with no
+ * section processing — finishRun then sets its status, notifies, and pays a referral reward now due.
+ * Run by the Worker cron / Node interval for all analyses, and by the AI routes for the analysis they
+ * are about to use. Returns the number of analyses swept.
  */
 export async function sweepStaleSections(
   db: Database,
@@ -117,9 +120,14 @@ export async function sweepStaleSections(
 ): Promise<number> {
   const stale = sql`status = 'processing' AND started_at < now() - make_interval(secs => ${staleAfterSeconds})`;
   const only = analysisId ? sql` AND analysis_id = ${analysisId}` : sql``;
-  const found = await db.execute<{ analysis_id: string }>(
-    sql`SELECT DISTINCT analysis_id FROM analysis_sections WHERE ${stale}${only} LIMIT ${SWEEP_BATCH}`,
-  );
+  const onlyRun = analysisId ? sql` AND a.id = ${analysisId}` : sql``;
+  const found = await db.execute<{ analysis_id: string }>(sql`
+    SELECT analysis_id FROM analysis_sections WHERE ${stale}${only}
+    UNION
+    SELECT a.id FROM analyses a
+    WHERE a.status = 'processing' AND a.generation_started_at < now() - make_interval(secs => ${staleAfterSeconds})${onlyRun}
+      AND NOT EXISTS (SELECT 1 FROM analysis_sections s WHERE s.analysis_id = a.id AND s.status = 'processing')
+    LIMIT ${SWEEP_BATCH}`);
   for (const { analysis_id: id } of found.rows) {
     const [, swept] = await db.batch([
       lockAnalysis(db, id),
