@@ -50,7 +50,12 @@ export class NeonRequestError extends Error {
 
 const ISOLATION_LEVELS: readonly IsolationLevel[] = ['ReadUncommitted', 'ReadCommitted', 'RepeatableRead', 'Serializable'];
 
-export function readNeonHeaders(headers: Headers): NeonHeaders {
+/** What reading the headers needs: a case-insensitive `get` (a `Headers` object, or a lookup over a plain object). */
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
+export function readNeonHeaders(headers: HeaderLookup): NeonHeaders {
   const connectionString = headers.get('Neon-Connection-String');
   if (!connectionString) throw new NeonRequestError('missing header: Neon-Connection-String');
   checkConnectionString(connectionString);
@@ -73,8 +78,17 @@ export function readNeonHeaders(headers: Headers): NeonHeaders {
   };
 }
 
+/** Connection strings already found valid (the app sends the same one on every request). */
+const validConnectionStrings = new Set<string>();
+
 /** Neon needs user, host and database; the password is not checked here (no auth locally). */
 function checkConnectionString(value: string): void {
+  if (validConnectionStrings.has(value)) return;
+  checkConnectionStringUrl(value);
+  if (validConnectionStrings.size < 64) validConnectionStrings.add(value);
+}
+
+function checkConnectionStringUrl(value: string): void {
   let url: URL;
   try {
     url = new URL(value);

@@ -35,6 +35,7 @@ import {
   parseNeonPayload,
   readNeonHeaders,
   type ArrayElementTypes,
+  type HeaderLookup,
   type NeonHeaders,
   type NeonPayload,
 } from './neon-protocol.js';
@@ -123,10 +124,11 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
   let fault: Fault | null = null;
   const typeCache = new Map<number, number>(); // type OID → array element OID, 0 for non-arrays
 
-  async function handle(request: Request): Promise<Response> {
+  /** One `/sql` request, whichever way it came (HTTP server, in-process fetch). */
+  async function serve(incoming: Incoming): Promise<Reply> {
     const started = Date.now();
     const roundTrip = ++stats.roundTrips;
-    const parsed = await readRequest(request);
+    const parsed = await readIncoming(incoming);
     const payload = parsed instanceof NeonRequestError ? undefined : parsed.payload;
     const queries = !payload ? [] : payload.kind === 'single' ? [payload.query.text] : payload.queries.map((q) => q.text);
     const log = (status: RequestLogEntry['status'], error?: string) =>
@@ -139,10 +141,10 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
         ...(error !== undefined ? { error } : {}),
       });
 
-    const action = fault?.({ roundTrip, batch: payload?.kind === 'batch', queries, headers: request.headers }) ?? undefined;
+    const action = fault?.({ roundTrip, batch: payload?.kind === 'batch', queries, headers: incoming.allHeaders() }) ?? undefined;
     try {
       if (action && !runsAfterExecute(action)) {
-        const early = await applyFault(action, request.signal);
+        const early = await applyFault(action, incoming.signal);
         if (early) {
           stats.errors++;
           log(early.status);
@@ -150,26 +152,27 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
         }
       }
       const failAt = action?.type === 'failStatement' ? action : undefined;
-      const response =
-        parsed instanceof NeonRequestError ? errorResponse(parsed) : await execute(parsed.headers, parsed.payload, failAt);
+      const reply =
+        parsed instanceof NeonRequestError ? errorReply(parsed) : await execute(parsed.headers, parsed.payload, failAt);
       if (action && runsAfterExecute(action)) {
-        const late = await applyFault(action, request.signal);
+        const late = await applyFault(action, incoming.signal);
         if (late) {
           stats.errors++;
           log(late.status);
           return late;
         }
       }
-      if (!response.ok) stats.errors++;
-      if (options.onRequest) log(response.status, response.ok ? undefined : await response.clone().text());
-      return response;
+      const ok = reply.status >= 200 && reply.status < 300;
+      if (!ok) stats.errors++;
+      log(reply.status, ok ? undefined : reply.body);
+      return reply;
     } catch (e) {
       log(e instanceof NetworkFaultError ? 'network-error' : 'aborted', String(e));
       throw e;
     }
   }
 
-  async function execute(headers: NeonHeaders, payload: NeonPayload, failAt?: FailStatement): Promise<Response> {
+  async function execute(headers: NeonHeaders, payload: NeonPayload, failAt?: FailStatement): Promise<Reply> {
     try {
       if (payload.kind === 'single') {
         const { query } = payload;
@@ -177,7 +180,7 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
         const run = failAt?.statement === 1 ? failingStatement(failAt) : query;
         const result = await backend.query(run.text, run.params);
         const types = await elementTypesFor([result], headers);
-        return json(200, encode(result, query.arrayMode ?? headers.arrayMode, headers, types));
+        return jsonReply(200, encode(result, query.arrayMode ?? headers.arrayMode, headers, types));
       }
       stats.statements += payload.queries.length;
       const statements = payload.queries.map((q) => ({ text: q.text, params: q.params }));
@@ -189,9 +192,9 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
       const body = {
         results: results.map((r, i) => encode(r, payload.queries[i]!.arrayMode ?? headers.arrayMode, headers, types)),
       };
-      return json(200, body, batchHeaders(headers));
+      return jsonReply(200, body, batchHeaders(headers));
     } catch (e) {
-      return errorResponse(e);
+      return errorReply(e);
     }
   }
 
@@ -199,21 +202,18 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
     return encodeResult(result, { arrayMode, rawTextOutput: headers.rawTextOutput, arrayElementTypes: types });
   }
 
-  function json(status: number, body: unknown, extraHeaders: Record<string, string> = {}): Response {
+  function jsonReply(status: number, body: unknown, extraHeaders: Record<string, string> = {}): Reply {
     const text = JSON.stringify(body);
-    if (status === 200 && Buffer.byteLength(text) > maxResponseBytes) {
-      return errorResponse(new NeonRequestError(`response is too large (max is ${maxResponseBytes} bytes)`, 507));
+    if (status === 200 && text.length * 3 > maxResponseBytes && Buffer.byteLength(text) > maxResponseBytes) {
+      return errorReply(new NeonRequestError(`response is too large (max is ${maxResponseBytes} bytes)`, 507));
     }
-    return new Response(text, {
-      status,
-      headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...extraHeaders },
-    });
+    return { status, body: text, headers: { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*', ...extraHeaders } };
   }
 
-  function errorResponse(e: unknown): Response {
-    if (e instanceof SqlError) return json(400, encodeError(e.message, e.fields));
-    if (e instanceof NeonRequestError) return json(e.status, encodeError(e.message));
-    return json(500, encodeError(e instanceof Error ? e.message : String(e)));
+  function errorReply(e: unknown): Reply {
+    if (e instanceof SqlError) return jsonReply(400, encodeError(e.message, e.fields));
+    if (e instanceof NeonRequestError) return jsonReply(e.status, encodeError(e.message));
+    return jsonReply(500, encodeError(e instanceof Error ? e.message : String(e)));
   }
 
   /** Array element types, looked up only when cells must become JSON (no Neon-Raw-Text-Output). */
@@ -235,11 +235,13 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
 
   return {
     backend,
-    handle,
+    handle: async (request) => toResponse(await serve(fromRequest(request))),
     fetch: async (input, init) => {
-      const request = new Request(input, init);
       try {
-        return await handle(request);
+        // The driver's own call (string URL, string body, plain headers) is served without building a
+        // Request and answered without a Response stream; anything else takes the general way.
+        const direct = directIncoming(input, init);
+        return direct ? (new DirectResponse(await serve(direct)) as unknown as Response) : toResponse(await serve(fromRequest(new Request(input, init))));
       } catch (e) {
         // What a real fetch does when the connection fails.
         if (e instanceof NetworkFaultError) throw new TypeError('fetch failed', { cause: e });
@@ -260,12 +262,97 @@ export function createSqlEndpoint(backend: SqlBackend, options: SqlEndpointOptio
   };
 }
 
+// ─── Requests in, replies out ────────────────────────────────────────────────────────────────────
+
+/** A `/sql` request as the endpoint needs it, whether it came as a Request or as the driver's fetch arguments. */
+interface Incoming {
+  method: string;
+  headers: HeaderLookup;
+  text(): Promise<string>;
+  signal: AbortSignal;
+  /** Every header as a Headers object (built only when a fault hook asks to see them). */
+  allHeaders(): Headers;
+}
+
+/** The endpoint's answer before it becomes an HTTP response. */
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+function fromRequest(request: Request): Incoming {
+  return { method: request.method, headers: request.headers, text: () => request.text(), signal: request.signal, allHeaders: () => request.headers };
+}
+
+/**
+ * The neon driver calls `fetch(url, { method: 'POST', body: <JSON string>, headers: {…}, signal? })`.
+ * Served as is, that skips a Request (and its body stream) per query; other shapes return undefined.
+ */
+function directIncoming(input: string | URL | Request, init: RequestInit | undefined): Incoming | undefined {
+  if (typeof input !== 'string' || !init || typeof init.body !== 'string') return undefined;
+  const plain = init.headers;
+  if (!plain || typeof plain !== 'object' || plain instanceof Headers || Array.isArray(plain)) return undefined;
+  const byName = new Map<string, string>();
+  for (const [name, value] of Object.entries(plain as Record<string, string>)) byName.set(name.toLowerCase(), String(value));
+  const body = init.body;
+  return {
+    method: (init.method ?? 'GET').toUpperCase(),
+    headers: { get: (name) => byName.get(name.toLowerCase()) ?? null },
+    text: async () => body,
+    signal: init.signal ?? NEVER_ABORTED,
+    allHeaders: () => new Headers(plain as Record<string, string>),
+  };
+}
+
+function toResponse(reply: Reply): Response {
+  return new Response(reply.body, { status: reply.status, headers: reply.headers });
+}
+
+/**
+ * What the in-process driver gets back: the part of a Response it reads (`ok`, `status`, `json()`,
+ * `text()`; `headers` and `clone()` for completeness). The JSON text is still produced and parsed, as over
+ * HTTP — only the stream machinery of a real Response is left out.
+ */
+class DirectResponse {
+  readonly status: number;
+  readonly statusText = '';
+  readonly ok: boolean;
+  readonly bodyUsed = false;
+  #reply: Reply;
+  #headers: Headers | undefined;
+
+  constructor(reply: Reply) {
+    this.#reply = reply;
+    this.status = reply.status;
+    this.ok = reply.status >= 200 && reply.status < 300;
+  }
+
+  get headers(): Headers {
+    return (this.#headers ??= new Headers(this.#reply.headers));
+  }
+
+  async text(): Promise<string> {
+    return this.#reply.body;
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(this.#reply.body);
+  }
+
+  clone(): DirectResponse {
+    return new DirectResponse(this.#reply);
+  }
+}
+
 /** The request's headers and payload, or the reason Neon would refuse it. */
-async function readRequest(request: Request): Promise<{ headers: NeonHeaders; payload: NeonPayload } | NeonRequestError> {
+async function readIncoming(incoming: Incoming): Promise<{ headers: NeonHeaders; payload: NeonPayload } | NeonRequestError> {
   try {
-    if (request.method !== 'POST') throw new NeonRequestError('method not allowed', 405);
-    const body = await request.text();
-    const headers = readNeonHeaders(request.headers); // Neon checks headers before the payload
+    if (incoming.method !== 'POST') throw new NeonRequestError('method not allowed', 405);
+    const body = await incoming.text();
+    const headers = readNeonHeaders(incoming.headers); // Neon checks headers before the payload
     return { headers, payload: parseNeonPayload(body) };
   } catch (e) {
     if (e instanceof NeonRequestError) return e;
@@ -286,14 +373,15 @@ function runsAfterExecute(action: FaultAction): boolean {
   return (action.type === 'status' || action.type === 'network') && action.afterExecute === true;
 }
 
-/** Returns the response replacing the real one, or undefined to go on (after a delay). */
-async function applyFault(action: FaultAction, signal: AbortSignal): Promise<Response | undefined> {
+/** Returns the reply replacing the real one, or undefined to go on (after a delay). */
+async function applyFault(action: FaultAction, signal: AbortSignal): Promise<Reply | undefined> {
   switch (action.type) {
     case 'status':
-      return new Response(action.body ?? JSON.stringify({ message: `injected HTTP ${action.status}` }), {
+      return {
         status: action.status,
+        body: action.body ?? JSON.stringify({ message: `injected HTTP ${action.status}` }),
         headers: { 'Content-Type': action.body === undefined ? 'application/json' : 'text/plain' },
-      });
+      };
     case 'network':
       throw new NetworkFaultError(action.message);
     case 'hang':
