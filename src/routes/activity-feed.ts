@@ -1,11 +1,11 @@
 /** /api/activity-feed — the signed-in user's own events, written by the server (SPEC §7). */
-import { count, eq } from 'drizzle-orm';
+import { count, eq, getTableColumns } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { activityFeed } from '../db/schema.js';
 import { paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
 import { isoDate, toIso } from '../schemas/common.js';
@@ -33,17 +33,17 @@ export const activityFeedRoutes = new Hono<AppEnv>().get(
     const { db, user } = c.var;
     const window = pageWindow(c, input);
     const where = eq(activityFeed.userId, user.id);
-    const [rows, totals] = await db.batch([
-      db
-        .select()
+    const page = await readPage(db, window, {
+      page: db
+        .select(withTotal(getTableColumns(activityFeed)))
         .from(activityFeed)
         .where(where)
         .orderBy(...orderBy(SORTS, input.sort, input.order, activityFeed.id))
         .limit(window.limit)
         .offset(window.offset),
-      db.select({ total: count() }).from(activityFeed).where(where),
-    ]);
-    const items = rows.map((r) => ({
+      count: db.select({ n: count() }).from(activityFeed).where(where),
+    });
+    const items = page.rows.map((r) => ({
       id: r.id,
       action: r.action,
       entity_type: r.entityType,
@@ -51,6 +51,6 @@ export const activityFeedRoutes = new Hono<AppEnv>().get(
       data: r.data,
       created_at: toIso(r.createdAt)!,
     }));
-    return paginated(c, items, paginationOf(window, totals[0]?.total ?? 0));
+    return paginated(c, items, page.pagination);
   },
 );

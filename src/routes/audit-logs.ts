@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { requirePermission } from '../auth/guards.js';
 import { auditLogs, users } from '../db/schema.js';
 import { paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
 import { toIso } from '../schemas/common.js';
@@ -37,32 +37,35 @@ export const auditLogRoutes = new Hono<AppEnv>().get(
       q.from ? gte(auditLogs.createdAt, new Date(q.from)) : undefined,
       q.to ? lt(auditLogs.createdAt, new Date(q.to)) : undefined,
     );
-    const [rows, total] = await db.batch([
-      db
-        .select({
-          id: auditLogs.id,
-          actor_id: auditLogs.actorId,
-          actor_email: users.email,
-          action: auditLogs.action,
-          entity_type: auditLogs.entityType,
-          entity_id: auditLogs.entityId,
-          changes: auditLogs.changes,
-          request_id: auditLogs.requestId,
-          ip_address: auditLogs.ipAddress,
-          created_at: auditLogs.createdAt,
-        })
+    // The LEFT JOIN on users' primary key neither adds nor drops entries: the window counts entries.
+    const page = await readPage(db, window, {
+      page: db
+        .select(
+          withTotal({
+            id: auditLogs.id,
+            actor_id: auditLogs.actorId,
+            actor_email: users.email,
+            action: auditLogs.action,
+            entity_type: auditLogs.entityType,
+            entity_id: auditLogs.entityId,
+            changes: auditLogs.changes,
+            request_id: auditLogs.requestId,
+            ip_address: auditLogs.ipAddress,
+            created_at: auditLogs.createdAt,
+          }),
+        )
         .from(auditLogs)
         .leftJoin(users, eq(users.id, auditLogs.actorId))
         .where(where)
         .orderBy(...orderBy(SORTS, q.sort, q.order, auditLogs.id))
         .limit(window.limit)
         .offset(window.offset),
-      db.select({ n: count() }).from(auditLogs).where(where),
-    ]);
+      count: db.select({ n: count() }).from(auditLogs).where(where),
+    });
     return paginated(
       c,
-      rows.map((r) => ({ ...r, created_at: toIso(r.created_at)! })),
-      paginationOf(window, total[0]?.n ?? 0),
+      page.rows.map((r) => ({ ...r, created_at: toIso(r.created_at)! })),
+      page.pagination,
     );
   },
 );

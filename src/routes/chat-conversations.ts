@@ -10,7 +10,7 @@ import { requireUser } from '../auth/guards.js';
 import { analyses, chatConversations } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { text } from '../schemas/common.js';
@@ -53,21 +53,17 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
         eq(chatConversations.userId, user.id),
         input.analysis_id ? eq(chatConversations.analysisId, input.analysis_id) : undefined,
       );
-      const [rows, totals] = await db.batch([
-        db
-          .select(conversationSummaryColumns)
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(conversationSummaryColumns))
           .from(chatConversations)
           .where(where)
           .orderBy(...orderBy(SORTS, input.sort, input.order, chatConversations.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ total: count() }).from(chatConversations).where(where),
-      ]);
-      return paginated(
-        c,
-        rows.map((r) => serializeConversation(r)),
-        paginationOf(window, totals[0]?.total ?? 0),
-      );
+        count: db.select({ n: count() }).from(chatConversations).where(where),
+      });
+      return paginated(c, page.rows.map((r) => serializeConversation(r)), page.pagination);
     },
   )
   .post(

@@ -1,12 +1,12 @@
 /** /api/discount-codes — administration, the buyer's validate call and usage listing (SPEC §4, §10). */
-import { and, count, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, ilike, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requirePermission, requireUser } from '../auth/guards.js';
 import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
 import { discountCodes } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { DeleteResult } from '../schemas/catalog.js';
@@ -89,17 +89,17 @@ export const discountCodeRoutes = new Hono<AppEnv>()
         q.q ? ilike(discountCodes.code, `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`) : undefined,
         q.is_active === undefined ? undefined : eq(discountCodes.isActive, q.is_active),
       );
-      const [rows, total] = await db.batch([
-        db
-          .select()
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(getTableColumns(discountCodes)))
           .from(discountCodes)
           .where(where)
           .orderBy(...orderBy(SORTS, q.sort, q.order, discountCodes.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ n: count() }).from(discountCodes).where(where),
-      ]);
-      return paginated(c, rows.map(serializeDiscount), paginationOf(window, total[0]?.n ?? 0));
+        count: db.select({ n: count() }).from(discountCodes).where(where),
+      });
+      return paginated(c, page.rows.map(serializeDiscount), page.pagination);
     },
   )
   .get(

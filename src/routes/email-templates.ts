@@ -2,7 +2,7 @@
  * /api/email-templates — admin CRUD and preview (SPEC §7, §10: `view_email_templates` to read,
  * `manage_email_templates` to write and preview). Every write is audited in its own batch.
  */
-import { and, count, eq, notInArray, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, notInArray, sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requirePermission } from '../auth/guards.js';
@@ -12,7 +12,7 @@ import { SEED_EMAIL_TEMPLATES } from '../db/seed-email-templates.js';
 import { AppError, notFound } from '../errors.js';
 import { translate } from '../i18n/messages.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
@@ -75,17 +75,17 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
       const { db } = c.var;
       const window = pageWindow(c, input);
       const where = input.is_active === undefined ? undefined : eq(emailTemplates.isActive, input.is_active);
-      const [rows, totals] = await db.batch([
-        db
-          .select()
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(getTableColumns(emailTemplates)))
           .from(emailTemplates)
           .where(where)
           .orderBy(...orderBy(SORTS, input.sort, input.order, emailTemplates.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ total: count() }).from(emailTemplates).where(where),
-      ]);
-      return paginated(c, rows.map(serializeTemplate), paginationOf(window, totals[0]?.total ?? 0));
+        count: db.select({ n: count() }).from(emailTemplates).where(where),
+      });
+      return paginated(c, page.rows.map(serializeTemplate), page.pagination);
     },
   )
   .get(

@@ -2,14 +2,14 @@
  * /api/notifications — the signed-in user's notifications (SPEC §7, §10). Each route is scoped to the
  * caller in its WHERE (someone else's notification is a 404); only `manage_notifications` may create.
  */
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assertPermission, requirePermission, requireUser } from '../auth/guards.js';
 import { notifications } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, readPage, pageWindow, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import {
@@ -52,19 +52,19 @@ export const notificationsRoutes = new Hono<AppEnv>()
       const window = pageWindow(c, input);
       const mine = eq(notifications.userId, userId);
       const where = and(mine, input.unread === undefined ? undefined : eq(notifications.isRead, !input.unread));
-      const [rows, totals, unread] = await db.batch([
-        db
-          .select()
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(getTableColumns(notifications)))
           .from(notifications)
           .where(where)
           .orderBy(...orderBy(SORTS, input.sort, input.order, notifications.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ total: count() }).from(notifications).where(where),
-        db.select({ total: count() }).from(notifications).where(and(mine, eq(notifications.isRead, false))),
-      ]);
-      return paginated(c, rows.map(serializeNotification), paginationOf(window, totals[0]?.total ?? 0), {
-        unread_count: unread[0]?.total ?? 0,
+        count: db.select({ n: count() }).from(notifications).where(where),
+        extras: [db.select({ n: count() }).from(notifications).where(and(mine, eq(notifications.isRead, false)))],
+      });
+      return paginated(c, page.rows.map(serializeNotification), page.pagination, {
+        unread_count: page.extras[0][0]?.n ?? 0,
       });
     },
   )

@@ -5,7 +5,7 @@ import { hasPermission, requirePermission, requireUser, assertPermission } from 
 import { payments } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe, readMeta, withMeta } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import {
@@ -91,17 +91,17 @@ export const paymentRoutes = new Hono<AppEnv>()
         owner ? eq(payments.userId, owner) : undefined,
         q.status ? eq(payments.status, q.status) : undefined,
       );
-      const [rows, total] = await db.batch([
-        db
-          .select(paymentFields)
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(paymentFields))
           .from(payments)
           .where(where)
           .orderBy(...orderBy(SORTS, q.sort, q.order, payments.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ n: count() }).from(payments).where(where),
-      ]);
-      return paginated(c, rows.map(serializePayment), paginationOf(window, total[0]?.n ?? 0));
+        count: db.select({ n: count() }).from(payments).where(where),
+      });
+      return paginated(c, page.rows.map(serializePayment), page.pagination);
     },
   )
   .get(

@@ -5,7 +5,7 @@ import { assertPermission, hasPermission, requireUser } from '../auth/guards.js'
 import { referrals, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, readPage, pageWindow, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, query } from '../http/validate.js';
 import type { MessageKey } from '../i18n/messages.js';
@@ -82,34 +82,39 @@ export const referralRoutes = new Hono<AppEnv>()
       const where = and(scope, q.status ? eq(referrals.status, q.status) : undefined);
       const bonus = sql<number>`COALESCE((
         SELECT sum(t.credits) FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id), 0)::int`;
-      const [rows, total, totals] = await db.batch([
-        db
-          .select({
-            id: referrals.id,
-            referrer_id: referrals.referrerId,
-            referred_id: referrals.referredId,
-            referred_name: sql<string | null>`COALESCE(${users.displayName}, ${users.fullName})`,
-            status: referrals.status,
-            bonus_credits: bonus,
-            rewarded_at: referrals.rewardedAt,
-            created_at: referrals.createdAt,
-          })
+      const page = await readPage(db, window, {
+        page: db
+          .select(
+            withTotal({
+              id: referrals.id,
+              referrer_id: referrals.referrerId,
+              referred_id: referrals.referredId,
+              referred_name: sql<string | null>`COALESCE(${users.displayName}, ${users.fullName})`,
+              status: referrals.status,
+              bonus_credits: bonus,
+              rewarded_at: referrals.rewardedAt,
+              created_at: referrals.createdAt,
+            }),
+          )
           .from(referrals)
           .innerJoin(users, eq(users.id, referrals.referredId))
           .where(where)
           .orderBy(...orderBy(SORTS, q.sort, q.order, referrals.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ n: count() }).from(referrals).where(where),
-        db.execute<{ total: number; rewarded: number; credits_earned: number }>(sql`
-          SELECT
-            (SELECT count(*)::int FROM referrals r WHERE ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS total,
-            (SELECT count(*)::int FROM referrals r WHERE r.status = 'rewarded' AND ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS rewarded,
-            (SELECT COALESCE(sum(t.credits), 0)::int FROM transactions t
-              WHERE t.type = 'referral_bonus' AND ${referrer ? sql`t.user_id = ${referrer}` : sql`true`}) AS credits_earned`),
-      ]);
-      const meta = totals.rows[0]!;
-      return paginated(c, rows.map(serializeReferral), paginationOf(window, total[0]?.n ?? 0), {
+        count: db.select({ n: count() }).from(referrals).where(where),
+        // `meta` covers the whole scope whatever the status filter; `credits_earned` comes from the ledger.
+        extras: [
+          db.execute<{ total: number; rewarded: number; credits_earned: number }>(sql`
+            SELECT
+              (SELECT count(*)::int FROM referrals r WHERE ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS total,
+              (SELECT count(*)::int FROM referrals r WHERE r.status = 'rewarded' AND ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS rewarded,
+              (SELECT COALESCE(sum(t.credits), 0)::int FROM transactions t
+                WHERE t.type = 'referral_bonus' AND ${referrer ? sql`t.user_id = ${referrer}` : sql`true`}) AS credits_earned`),
+        ],
+      });
+      const meta = page.extras[0].rows[0]!;
+      return paginated(c, page.rows.map(serializeReferral), page.pagination, {
         total: Number(meta.total),
         rewarded: Number(meta.rewarded),
         credits_earned: Number(meta.credits_earned),

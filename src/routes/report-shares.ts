@@ -2,14 +2,14 @@
  * /api/report-shares — links that show a completed report to anyone holding them (SPEC §7, §10).
  * Every owner route is scoped to the caller in its WHERE: someone else's share or analysis is a 404.
  */
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { analyses, reportShares } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, params, query } from '../http/validate.js';
 import {
@@ -94,17 +94,17 @@ export const reportSharesRoutes = new Hono<AppEnv>()
         input.analysis_id ? eq(reportShares.analysisId, input.analysis_id) : undefined,
         sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${and(eq(analyses.id, reportShares.analysisId), isNull(analyses.deletedAt))})`,
       );
-      const [rows, totals] = await db.batch([
-        db
-          .select()
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(getTableColumns(reportShares)))
           .from(reportShares)
           .where(where)
           .orderBy(...orderBy(SORTS, input.sort, input.order, reportShares.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ total: count() }).from(reportShares).where(where),
-      ]);
-      return paginated(c, rows.map(serializeShare), paginationOf(window, totals[0]?.total ?? 0));
+        count: db.select({ n: count() }).from(reportShares).where(where),
+      });
+      return paginated(c, page.rows.map(serializeShare), page.pagination);
     },
   )
   .get(
@@ -114,14 +114,16 @@ export const reportSharesRoutes = new Hono<AppEnv>()
       description:
         "A sanitized view: the idea, industry, location, language, tier and the tier's completed sections. " +
         'No ids, owner, rating, feedback or errors. Unknown, revoked or expired links and deleted analyses → 404. ' +
-        'Each view is counted; the owner is notified at most once an hour per link.',
+        'Each GET is counted as a view; the owner is notified at most once an hour per link. HEAD answers the same status ' +
+        'without counting. A deactivated owner\'s links answer 404 until the account is reactivated.',
       tags: TAGS,
       response: PublicReportSchema,
       errors: ['NOT_FOUND'],
     }),
     params(TokenParam),
     async (c) => {
-      const view = await openSharedReport(c.var.db, c.req.valid('param').token);
+      // HEAD (link checkers, chat previews) answers the same status without counting a view.
+      const view = await openSharedReport(c.var.db, c.req.valid('param').token, { countView: c.req.method !== 'HEAD' });
       if (!view) throw notFound('share.link_unavailable');
       // Every request must reach us (views are counted) and the content is not for shared caches.
       c.header('Cache-Control', 'private, no-store');

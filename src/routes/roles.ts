@@ -13,7 +13,7 @@ import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { roles } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { toIso } from '../schemas/common.js';
@@ -82,16 +82,16 @@ export const roleRoutes = new Hono<AppEnv>()
       const q = c.req.valid('query');
       const { db } = c.var;
       const window = pageWindow(c, q);
-      const [rows, total] = await db.batch([
-        db
-          .select(roleFields)
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal(roleFields))
           .from(roles)
           .orderBy(...orderBy(SORTS, q.sort, q.order, roles.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ n: count() }).from(roles),
-      ]);
-      return paginated(c, rows.map(serializeRole), paginationOf(window, total[0]?.n ?? 0));
+        count: db.select({ n: count() }).from(roles),
+      });
+      return paginated(c, page.rows.map(serializeRole), page.pagination);
     },
   )
   .get(

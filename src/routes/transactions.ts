@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { assertPermission, requireUser } from '../auth/guards.js';
 import { transactions } from '../db/schema.js';
 import { paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
 import { serializeTransaction, transactionFields, TransactionListQuery, TransactionSchema } from '../schemas/ledger.js';
@@ -37,16 +37,16 @@ export const transactionRoutes = new Hono<AppEnv>().get(
     if (userId !== user.id) assertPermission(c, 'view_credits');
     const window = pageWindow(c, q);
     const where: SQL = and(eq(transactions.userId, userId), q.type ? eq(transactions.type, q.type) : undefined)!;
-    const [rows, total] = await db.batch([
-      db
-        .select(transactionFields)
+    const page = await readPage(db, window, {
+      page: db
+        .select(withTotal(transactionFields))
         .from(transactions)
         .where(where)
         .orderBy(...orderBy(SORTS, q.sort, q.order, transactions.id))
         .limit(window.limit)
         .offset(window.offset),
-      db.select({ n: count() }).from(transactions).where(where),
-    ]);
-    return paginated(c, rows.map(serializeTransaction), paginationOf(window, total[0]?.n ?? 0));
+      count: db.select({ n: count() }).from(transactions).where(where),
+    });
+    return paginated(c, page.rows.map(serializeTransaction), page.pagination);
   },
 );

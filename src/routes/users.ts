@@ -5,7 +5,7 @@ import { requirePermission } from '../auth/guards.js';
 import { roles, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, readPage, pageWindow, withTotal } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
@@ -59,15 +59,16 @@ export const userRoutes = new Hono<AppEnv>()
         q.role ? sql`lower(${roles.name}) = lower(${q.role})` : undefined,
         q.is_active === undefined ? undefined : eq(users.isActive, q.is_active),
       );
-      const [rows, total] = await db.batch([
-        selectAdminUsers(db, { withProfileImage: false })
+      // The filter may name the role, so the count joins roles as the page does.
+      const page = await readPage(db, window, {
+        page: selectAdminUsers(db, { withProfileImage: false }, withTotal)
           .where(where)
           .orderBy(...orderBy(SORTS, q.sort, q.order, users.id))
           .limit(window.limit)
           .offset(window.offset),
-        db.select({ n: count() }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(where),
-      ]);
-      return paginated(c, rows.map((r) => serializeAdminUserListItem(toAuthUser(r))), paginationOf(window, total[0]?.n ?? 0));
+        count: db.select({ n: count() }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(where),
+      });
+      return paginated(c, page.rows.map((r) => serializeAdminUserListItem(toAuthUser(r))), page.pagination);
     },
   )
   .get(

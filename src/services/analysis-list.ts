@@ -5,7 +5,7 @@
 import { and, count, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { analyses } from '../db/schema.js';
-import { orderBy, pageWindow, paginationOf } from '../http/pagination.js';
+import { orderBy, readPage, pageWindow, withTotal } from '../http/pagination.js';
 import type { AnalysisListInput } from '../schemas/analysis.js';
 import type { AppEnv } from '../types.js';
 import { analysisSummaryColumns } from './analyses.js';
@@ -27,20 +27,19 @@ function listWhere(input: AnalysisListInput, scope: SQL | undefined): SQL | unde
 
 const SORTS = { created_at: analyses.createdAt, updated_at: analyses.updatedAt };
 
-/** One page of summaries and the total, in ONE round trip. `scope` narrows to an owner (or not, for admins). */
+/** One page of summaries and the total, in ONE round trip (readPage). `scope` narrows to an owner (or not, for admins). */
 export async function listAnalyses(c: Context<AppEnv>, input: AnalysisListInput, scope: SQL | undefined) {
   const { db } = c.var;
   const window = pageWindow(c, input);
   const where = listWhere(input, scope);
-  const [rows, totals] = await db.batch([
-    db
-      .select(analysisSummaryColumns)
+  return readPage(db, window, {
+    page: db
+      .select(withTotal(analysisSummaryColumns))
       .from(analyses)
       .where(where)
       .orderBy(...orderBy(SORTS, input.sort, input.order, analyses.id))
       .limit(window.limit)
       .offset(window.offset),
-    db.select({ total: count() }).from(analyses).where(where),
-  ]);
-  return { rows, pagination: paginationOf(window, totals[0]?.total ?? 0) };
+    count: db.select({ n: count() }).from(analyses).where(where),
+  });
 }

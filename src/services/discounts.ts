@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
-import { orderBy, pageWindow, paginationOf, type listQuery } from '../http/pagination.js';
+import { orderBy, readPage, pageWindow, withTotal, type listQuery } from '../http/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { ValidateDiscountBody } from '../schemas/discount.js';
 import { usd } from '../schemas/money.js';
@@ -36,37 +36,44 @@ export async function quoteDiscount(c: Context<AppEnv>, input: z.infer<typeof Va
 
 const USAGE_SORTS = { created_at: discountRedemptions.createdAt, updated_at: discountRedemptions.updatedAt };
 
-/** GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total. */
+/**
+ * GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total.
+ * The unknown-code check (→ 404) rides in the same round trip (an extra of readPage) rather than folded
+ * into the page: an empty page (a code nobody used yet, the common case) carries no row to prove the code
+ * exists, and asking then would be a third round trip (SPEC §10: reads ≤ 2).
+ */
 export async function discountUsage(c: Context<AppEnv>, id: string, q: z.infer<ReturnType<typeof listQuery>>) {
   const { db } = c.var;
   const window = pageWindow(c, q);
   const where = eq(discountRedemptions.discountCodeId, id);
-  const [exists, rows, total] = await db.batch([
-    db.select({ id: discountCodes.id }).from(discountCodes).where(eq(discountCodes.id, id)).limit(1),
-    db
-      .select({
-        id: discountRedemptions.id,
-        user_id: discountRedemptions.userId,
-        user_email: users.email,
-        payment_id: discountRedemptions.paymentId,
-        status: discountRedemptions.status,
-        discount_usd: discountRedemptions.discountUsd,
-        created_at: discountRedemptions.createdAt,
-      })
+  const page = await readPage(db, window, {
+    page: db
+      .select(
+        withTotal({
+          id: discountRedemptions.id,
+          user_id: discountRedemptions.userId,
+          user_email: users.email,
+          payment_id: discountRedemptions.paymentId,
+          status: discountRedemptions.status,
+          discount_usd: discountRedemptions.discountUsd,
+          created_at: discountRedemptions.createdAt,
+        }),
+      )
       .from(discountRedemptions)
       .innerJoin(users, eq(users.id, discountRedemptions.userId))
       .where(where)
       .orderBy(...orderBy(USAGE_SORTS, q.sort, q.order, discountRedemptions.id))
       .limit(window.limit)
       .offset(window.offset),
-    db.select({ n: count() }).from(discountRedemptions).where(where),
-  ]);
-  if (exists.length === 0) throw notFound('discount.not_found');
-  const items = rows.map((r) => ({
+    count: db.select({ n: count() }).from(discountRedemptions).where(where),
+    extras: [db.select({ id: discountCodes.id }).from(discountCodes).where(eq(discountCodes.id, id)).limit(1)],
+  });
+  if (page.extras[0].length === 0) throw notFound('discount.not_found');
+  const items = page.rows.map((r) => ({
     ...r,
     status: r.status as 'reserved' | 'confirmed' | 'released',
     discount_usd: usd(r.discount_usd),
     created_at: toIso(r.created_at)!,
   }));
-  return { items, pagination: paginationOf(window, total[0]?.n ?? 0) };
+  return { items, pagination: page.pagination };
 }

@@ -8,7 +8,7 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { analyses, analysisSections, reportShares } from '../db/schema.js';
+import { analyses, analysisSections, reportShares, users } from '../db/schema.js';
 import { translate } from '../i18n/messages.js';
 import { toIso } from '../schemas/common.js';
 import type { PublicReportDto, ShareDto } from '../schemas/report-share.js';
@@ -52,7 +52,7 @@ export function serializeShare(row: ShareRow): ShareDto {
   };
 }
 
-/** A share that can be opened: active, not expired, and its analysis not deleted. */
+/** A share that can be opened: active, not expired, its analysis not deleted and its owner not deactivated. */
 const openable = (tokenHash: string) =>
   and(
     eq(reportShares.tokenHash, tokenHash),
@@ -60,7 +60,20 @@ const openable = (tokenHash: string) =>
     or(isNull(reportShares.expiresAt), gt(reportShares.expiresAt, sql`now()`)),
     eq(analyses.id, reportShares.analysisId),
     isNull(analyses.deletedAt),
+    sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${reportShares.userId} AND ${users.isActive})`,
   );
+
+const publicColumns = {
+  shareId: reportShares.id,
+  ownerId: reportShares.userId,
+  analysisId: analyses.id,
+  businessIdea: analyses.businessIdea,
+  industry: analyses.industry,
+  location: analyses.location,
+  reportLanguage: analyses.reportLanguage,
+  reportType: analyses.reportType,
+  createdAt: analyses.createdAt,
+};
 
 /**
  * The public view in at most two round trips:
@@ -69,34 +82,38 @@ const openable = (tokenHash: string) =>
  *     then read the completed sections. Concurrent viewers queue on the row lock, so only one of them
  *     can see `last_notified_at = now()` (the transaction's own timestamp) — one notification per hour.
  *  2. only when this view won the claim: the notification (which honours the owner's preferences).
- * Returns undefined for an unknown, revoked or expired link or a deleted analysis (all 404 alike).
+ * `countView: false` (a HEAD request: link checkers, previews) reads the same view without counting it
+ * or notifying anyone.
+ * Returns undefined for an unknown, revoked or expired link, a deleted analysis or a deactivated
+ * owner (all 404 alike).
  */
-export async function openSharedReport(db: Database, token: string): Promise<PublicReportDto | undefined> {
+export async function openSharedReport(
+  db: Database,
+  token: string,
+  options: { countView?: boolean } = {},
+): Promise<PublicReportDto | undefined> {
   if (!isShareToken(token)) return undefined;
   const tokenHash = await hashShareToken(token);
-  const [opened, sectionRows] = await db.batch([
-    db
-      .update(reportShares)
-      .set({
-        viewCount: sql`${reportShares.viewCount} + 1`,
-        lastViewedAt: sql`now()`,
-        lastNotifiedAt: sql`CASE WHEN ${reportShares.lastNotifiedAt} IS NULL OR ${reportShares.lastNotifiedAt} <= now() - ${NOTIFY_INTERVAL}
+  const header =
+    options.countView === false
+      ? db
+          .select({ ...publicColumns, notifyOwner: sql<boolean>`false` })
+          .from(reportShares)
+          .innerJoin(analyses, eq(analyses.id, reportShares.analysisId))
+          .where(openable(tokenHash))
+      : db
+          .update(reportShares)
+          .set({
+            viewCount: sql`${reportShares.viewCount} + 1`,
+            lastViewedAt: sql`now()`,
+            lastNotifiedAt: sql`CASE WHEN ${reportShares.lastNotifiedAt} IS NULL OR ${reportShares.lastNotifiedAt} <= now() - ${NOTIFY_INTERVAL}
                                  THEN now() ELSE ${reportShares.lastNotifiedAt} END`,
-      })
-      .from(analyses)
-      .where(openable(tokenHash))
-      .returning({
-        shareId: reportShares.id,
-        ownerId: reportShares.userId,
-        analysisId: analyses.id,
-        notifyOwner: sql<boolean>`${reportShares.lastNotifiedAt} = now()`,
-        businessIdea: analyses.businessIdea,
-        industry: analyses.industry,
-        location: analyses.location,
-        reportLanguage: analyses.reportLanguage,
-        reportType: analyses.reportType,
-        createdAt: analyses.createdAt,
-      }),
+          })
+          .from(analyses)
+          .where(openable(tokenHash))
+          .returning({ ...publicColumns, notifyOwner: sql<boolean>`${reportShares.lastNotifiedAt} = now()` });
+  const [opened, sectionRows] = await db.batch([
+    header,
     db
       .select({ section: analysisSections.section, content: analysisSections.content })
       .from(analysisSections)

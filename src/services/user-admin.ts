@@ -20,20 +20,32 @@ import { auditIf } from './conditional-log.js';
 
 const { profileImage: _image, ...columnsWithoutImage } = getTableColumns(users);
 
-/** Users with their role, as AuthUser; the profile image only when asked for (detail views). */
-export function selectAdminUsers(db: Database, options: { withProfileImage: boolean }) {
+function adminUserColumns(options: { withProfileImage: boolean }) {
+  return {
+    ...columnsWithoutImage,
+    profileImage: options.withProfileImage ? users.profileImage : sql<string | null>`NULL::text`,
+    roleName: roles.name,
+    rolePermissions: roles.permissions,
+  };
+}
+type AdminUserColumns = ReturnType<typeof adminUserColumns>;
+
+/**
+ * Users with their role, as AuthUser; the profile image only when asked for (detail views).
+ * `extend` adds columns to the same selection, e.g. a list's total: `selectAdminUsers(db, options, withTotal)`.
+ */
+export function selectAdminUsers<C extends AdminUserColumns = AdminUserColumns>(
+  db: Database,
+  options: { withProfileImage: boolean },
+  extend: (columns: AdminUserColumns) => C = (columns) => columns as C,
+) {
   return db
-    .select({
-      ...columnsWithoutImage,
-      profileImage: options.withProfileImage ? users.profileImage : sql<string | null>`NULL::text`,
-      roleName: roles.name,
-      rolePermissions: roles.permissions,
-    })
+    .select(extend(adminUserColumns(options)))
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId));
 }
 
-type AdminUserRow = Awaited<ReturnType<ReturnType<typeof selectAdminUsers>['execute']>>[number];
+type AdminUserRow = Awaited<ReturnType<ReturnType<typeof selectAdminUsers<AdminUserColumns>>['execute']>>[number];
 
 export function toAuthUser(row: AdminUserRow): AuthUser {
   const { roleName, rolePermissions, ...user } = row;

@@ -149,6 +149,33 @@ describe('GET /api/report-shares/public/:token', () => {
     expectErrorEnvelope(await open(paused.token), 404, 'NOT_FOUND');
   });
 
+  it("is a 404 while the owner's account is deactivated, and works again once it is reactivated", async () => {
+    const sharer = await registerUser(t);
+    const a = await completedAnalysis(sharer);
+    const s = await share(sharer, a.id);
+    expect((await open(s.token)).status).toBe(200);
+    await t.db.execute(sql`UPDATE users SET is_active = false WHERE id = ${sharer.id}`);
+    expectErrorEnvelope(await open(s.token), 404, 'NOT_FOUND');
+    await t.db.execute(sql`UPDATE users SET is_active = true WHERE id = ${sharer.id}`);
+    expect((await open(s.token)).status).toBe(200);
+  });
+
+  it('answers HEAD (link checkers, previews) without counting a view or notifying the owner', async () => {
+    const a = await completedAnalysis(owner);
+    const s = await share(owner, a.id);
+    const head = await t.request('HEAD', `/api/report-shares/public/${s.token}`);
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+    expect((await t.request('HEAD', '/api/report-shares/public/' + 'x'.repeat(43))).status).toBe(404);
+    const stored = await t.db.execute<{ view_count: number; last_notified_at: string | null }>(
+      sql`SELECT view_count, last_notified_at FROM report_shares WHERE id = ${s.id}`,
+    );
+    expect(stored.rows[0]).toEqual({ view_count: 0, last_notified_at: null });
+    expect((await open(s.token)).status).toBe(200);
+    const counted = await t.db.execute<{ view_count: number }>(sql`SELECT view_count FROM report_shares WHERE id = ${s.id}`);
+    expect(counted.rows[0]?.view_count).toBe(1);
+  });
+
   it('counts every view atomically, and costs at most 2 round trips', async () => {
     const a = await completedAnalysis(owner);
     const s = await share(owner, a.id);

@@ -1,0 +1,123 @@
+/**
+ * Every paginated list (generated: the OpenAPI document's operations whose 200 carries `pagination`)
+ * reads its first page and total in ONE statement (`readPage`, src/http/pagination.ts), any page in ONE
+ * round trip after auth (SPEC §10: reads ≤ 2), and a page past the end still reports the right total.
+ * Walked by the super admin, who sees every list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, loginAdmin, registerUser, type TestApp, type TestUser } from '../support/harness.js';
+import { completeAnalysis, createAnalysis } from './content/helpers.js';
+import { createDiscount, seededCatalog, submitPayment, uniqueCode } from './economy/helpers.js';
+
+/** Lists paged in memory from a cached catalog/settings read: no list statement to count. */
+const CACHED = new Set(['GET /api/credit-packages', 'GET /api/payment-methods', 'GET /api/system-settings']);
+/** Lists whose page shares its round trip with another read (readPage's extras): statements after auth. */
+const BATCHED: Record<string, number> = {
+  'GET /api/discount-codes/{id}/usage': 2, // [page, code exists]: an empty page cannot prove the code exists
+  'GET /api/referrals': 2, // [page, meta]: meta covers the whole scope, and an empty page carries no row
+  'GET /api/notifications': 2, // [page, unread count]: the count ignores the list's filter
+};
+
+let t: TestApp;
+let admin: TestUser;
+let lists: { key: string; path: string }[];
+const pathIds: Record<string, string> = {};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await loginAdmin(t);
+  const doc = (await t.request('GET', '/api/openapi.json')).body;
+  lists = Object.entries<any>(doc.paths)
+    .filter(([, item]) => item.get?.responses?.['200']?.content?.['application/json']?.schema?.properties?.pagination)
+    .map(([path]) => ({ key: `GET ${path}`, path }));
+
+  // At least one row in every list. The adjustment books a ledger entry, a notification and an audit entry.
+  expect((await t.request('POST', `/api/users/${admin.id}/adjust-credits`, { token: admin.token, body: { credits: 5, reason: 'seed' } })).status).toBe(200);
+  const analysis = await createAnalysis(t, admin);
+  await completeAnalysis(t, analysis.id);
+  expect((await t.request('POST', '/api/report-shares', { token: admin.token, body: { analysis_id: analysis.id } })).status).toBe(201);
+  expect((await t.request('POST', '/api/chat-conversations', { token: admin.token, body: {} })).status).toBe(201);
+  const buyer = await registerUser(t);
+  const referralCode = (await t.request('GET', '/api/auth/me', { token: admin.token })).body.data.referral_code;
+  expect((await t.request('POST', '/api/referrals/apply', { token: buyer.token, body: { referral_code: referralCode } })).status).toBe(200);
+  const discount = await createDiscount(t, admin, { code: uniqueCode(), discount_percent: 10 });
+  const { starter, methodId } = await seededCatalog(t);
+  expect((await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId, discount_code: discount.code })).status).toBe(201);
+  pathIds['/api/discount-codes/{id}/usage'] = discount.id;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** One request and what it cost the database. */
+async function cost(path: string) {
+  const { stats } = t.database.endpoint;
+  const before = { statements: stats.statements, roundTrips: stats.roundTrips };
+  const res = await t.request('GET', path, { token: admin.token });
+  return { res, statements: stats.statements - before.statements, roundTrips: stats.roundTrips - before.roundTrips };
+}
+
+const concrete = (path: string) =>
+  path.replace(/\{(\w+)\}/g, () => {
+    const id = pathIds[path];
+    if (!id) throw new Error(`${path}: give this list a path id in beforeAll`);
+    return id;
+  });
+
+describe('every paginated list', () => {
+  it('is discovered from the OpenAPI document', () => {
+    expect(lists.length).toBeGreaterThanOrEqual(15);
+    for (const key of [...CACHED, ...Object.keys(BATCHED)]) expect(lists.map((l) => l.key)).toContain(key);
+  });
+
+  it('reads a page and its total in one statement after auth; past the end the total holds', async () => {
+    const problems: string[] = [];
+    for (const { key, path } of lists) {
+      const base = concrete(path);
+      // Guards run before validators (test/api/route-guards.test.ts): an invalid page costs the auth alone.
+      const auth = await cost(`${base}?page=0`);
+      expect(auth.res.status, key).toBe(400);
+      const first = await cost(`${base}?per_page=1`);
+      expect(first.res.status, `${key}: ${first.res.text.slice(0, 300)}`).toBe(200);
+      const { pagination } = first.res.body;
+      expect(first.res.body.data.length, `${key} needs a row (seed one in beforeAll)`).toBe(1);
+      if (!CACHED.has(key)) {
+        const statements = first.statements - auth.statements;
+        const roundTrips = first.roundTrips - auth.roundTrips;
+        if (statements !== (BATCHED[key] ?? 1) || roundTrips !== 1) problems.push(`${key}: ${statements} statements in ${roundTrips} round trips`);
+      }
+
+      const beyond = pagination.total + 1;
+      const past = await cost(`${base}?per_page=1&page=${beyond}`);
+      expect(past.res.status, key).toBe(200);
+      if (!CACHED.has(key) && past.roundTrips - auth.roundTrips !== 1) problems.push(`${key}: past the end in ${past.roundTrips - auth.roundTrips} round trips`);
+      expect(past.res.body.data, key).toEqual([]);
+      expect(past.res.body.pagination, key).toEqual({ page: beyond, per_page: 1, total: pagination.total, pages: pagination.total });
+      expect(past.res.body.meta, `${key} meta`).toEqual(first.res.body.meta);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('notifications: an empty page still reports unread_count, in 2 round trips with auth', async () => {
+    const fresh = await registerUser(t);
+    const list = async (query: string) => {
+      const { stats } = t.database.endpoint;
+      const before = stats.roundTrips;
+      const res = await t.request('GET', `/api/notifications${query}`, { token: fresh.token });
+      return { body: res.body, roundTrips: stats.roundTrips - before };
+    };
+    const none = await list('');
+    expect(none.body.meta).toEqual({ unread_count: 0 });
+    expect(none.roundTrips).toBe(2);
+    const sent = await t.request('POST', '/api/notifications', {
+      token: admin.token,
+      body: { user_id: fresh.id, type: 'announcement', title: 't', message: 'm' },
+    });
+    expect(sent.status).toBe(201);
+    const readOnes = await list('?unread=false');
+    expect(readOnes.body.data).toEqual([]);
+    expect(readOnes.body.pagination.total).toBe(0);
+    expect(readOnes.body.meta).toEqual({ unread_count: 1 });
+    expect(readOnes.roundTrips).toBe(2);
+  });
+});
