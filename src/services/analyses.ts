@@ -195,11 +195,16 @@ export type AnalysisSummaryRow = Pick<
   'id' | 'businessIdea' | 'industry' | 'location' | 'status' | 'reportType' | 'reportLanguage' | 'marketFitScore' | 'createdAt' | 'updatedAt'
 >;
 
+/** At most `max` code points (never half a surrogate pair); strings short enough in UTF-16 are returned as is. */
+function truncateCodePoints(text: string, max: number): string {
+  return text.length <= max ? text : Array.from(text).slice(0, max).join('');
+}
+
 /** A list item of SPEC §10: no report body. */
 export function serializeAnalysisSummary(row: AnalysisSummaryRow): AnalysisSummaryDto {
   return {
     id: row.id,
-    business_idea: Array.from(row.businessIdea).slice(0, SUMMARY_IDEA_CHARS).join(''),
+    business_idea: truncateCodePoints(row.businessIdea, SUMMARY_IDEA_CHARS),
     industry: row.industry,
     location: row.location,
     status: row.status as AnalysisStatus,
