@@ -31,6 +31,7 @@ import {
 import { applyMigrations } from '../../src/local/migrate.js';
 import { useLocalEndpoint } from '../../src/local/neon-local.js';
 import { createSqlEndpoint, type SqlEndpoint } from '../../src/local/sql-endpoint.js';
+import { chargeRoundTrip } from './round-trip-log.js';
 
 export interface TestDatabase {
   endpoint: SqlEndpoint;
@@ -64,7 +65,7 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
 }
 
 function serve(backend: SqlBackend, cleanup: () => Promise<void> = async () => {}): TestDatabase {
-  const endpoint = createSqlEndpoint(backend);
+  const endpoint = createSqlEndpoint(backend, { onRequest: chargeRoundTrip });
   const route = useLocalEndpoint(endpoint);
   let closed = false;
   return {

@@ -9,6 +9,7 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { createDb, type Database } from '../../src/db/client.js';
 import { seedDatabase } from '../../src/db/seed.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { logRequestCost, measured, type RequestCost } from './round-trip-log.js';
 
 export const ADMIN = { email: 'admin@planlyze.test', password: 'Admin-password-123' } as const;
 
@@ -17,6 +18,8 @@ export interface ApiResponse<T = any> {
   headers: Headers;
   body: T;
   text: string;
+  /** What this request cost the database (exact under concurrency, see round-trip-log.ts). */
+  cost: RequestCost;
 }
 
 export interface RequestOptions {
@@ -75,15 +78,16 @@ export async function createTestApp(envOverrides: Record<string, string> = {}, o
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
     if (options.token) headers.set('authorization', `Bearer ${options.token}`);
-    const res = await app.request(path, { method, headers, body }, env);
+    const { result: res, cost } = await measured(async () => app.request(path, { method, headers, body }, env));
     const text = await res.text();
+    logRequestCost(method, path, res.status, cost);
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, headers: res.headers, body: parsed as T, text };
+    return { status: res.status, headers: res.headers, body: parsed as T, text, cost };
   }
 
   return {
