@@ -31,6 +31,7 @@ import { parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { seedDatabase } from '../src/db/seed.js';
 import { socketAddresses } from '../src/http/context.js';
+import { useBatchedStdoutLogs } from '../src/http/node-log.js';
 import { openAppDatabase } from '../src/local/app-database.js';
 
 export interface ReadyMessage {
@@ -79,6 +80,7 @@ function sectionContent(section: string, i: number) {
 async function main() {
   const kind = process.env.BENCH_DB === 'pg' ? 'pg' : 'pglite';
   const started = Date.now();
+  useBatchedStdoutLogs(); // as src/node.ts
   const database = await openAppDatabase(process.env.DATABASE_URL);
   if (!database.endpoint || !database.backend) throw new Error('the benchmark needs a local database (PGlite or PostgreSQL), not Neon');
   const endpoint = database.endpoint;

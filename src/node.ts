@@ -10,6 +10,7 @@ import { createDb } from './db/client.js';
 import { seedDatabase } from './db/seed.js';
 import { socketAddresses } from './http/context.js';
 import { log } from './http/logger.js';
+import { useBatchedStdoutLogs } from './http/node-log.js';
 import { openAppDatabase } from './local/app-database.js';
 import { runMaintenance } from './services/maintenance.js';
 
@@ -18,6 +19,7 @@ const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
 async function main() {
   // Validate what we were given before opening anything.
   parseConfig(process.env);
+  useBatchedStdoutLogs();
   const database = await openAppDatabase(process.env.DATABASE_URL);
   const env: Record<string, string> = Object.fromEntries(
     Object.entries({ ...process.env, DATABASE_URL: database.databaseUrl }).filter(
