@@ -8,11 +8,13 @@ import { createDb, type Database } from '../db/client.js';
 import { pickLanguage } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
 
+/** Headers set before `next()`, so they are part of whatever Response follows (see requestId in app.ts). */
 export const languageContext: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set('lang', pickLanguage(c.req.header('accept-language')));
-  await next();
-  c.header('Content-Language', c.var.lang);
+  const lang = pickLanguage(c.req.header('accept-language'));
+  c.set('lang', lang);
+  c.header('Content-Language', lang);
   c.header('Vary', 'Accept-Language', { append: true });
+  await next();
 };
 
 /**

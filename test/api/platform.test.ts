@@ -198,6 +198,20 @@ describe('CORS and security headers', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers a cross-origin request with its CORS headers, and every response varies by Origin', async () => {
+    const allowed = await t.request('GET', '/api/credit-packages', { headers: { origin: 'https://app.planlyze.test' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.planlyze.test');
+    expect(allowed.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    for (const res of [allowed, await t.request('GET', '/api/credit-packages'), await t.request('GET', '/api/nowhere')]) {
+      expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
+      expect(res.headers.get('vary')).toMatch(/\bAccept-Language\b/);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(res.headers.get('content-language')).toBe('en');
+    }
+    const noOrigin = await t.request('GET', '/api/credit-packages');
+    expect(noOrigin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('sends secure headers', async () => {
     const res = await t.request('GET', '/api/health');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');

@@ -57,7 +57,7 @@ it('npm start: migrates and seeds a fresh database, serves, logs to stdout, and 
       if (!health) await new Promise((r) => setTimeout(r, 250));
     }
     expect(health.status).toBe(200);
-    expect((await health.json()).data).toMatchObject({ status: 'ok', database: { ok: true } });
+    expect(((await health.json()) as any).data).toMatchObject({ status: 'ok', database: { ok: true } });
 
     const login = await fetch(`${url}/api/auth/login`, {
       method: 'POST',
@@ -66,7 +66,7 @@ it('npm start: migrates and seeds a fresh database, serves, logs to stdout, and 
     });
     expect(login.status).toBe(200);
     const packages = await fetch(`${url}/api/credit-packages`);
-    expect((await packages.json()).data.length).toBeGreaterThan(0);
+    expect(((await packages.json()) as any).data.length).toBeGreaterThan(0);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
