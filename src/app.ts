@@ -72,8 +72,13 @@ function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
   return limiter;
 }
 
+/** Methods whose body no route reads: not inspected (on Node, looking at it builds a full Request). */
+const BODYLESS_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) =>
-  bodyLimitOf(BODY_LIMIT_OVERRIDES[`${c.req.method} ${c.req.path}`] ?? DEFAULT_BODY_LIMIT)(c, next);
+  BODYLESS_METHODS.has(c.req.method)
+    ? next()
+    : bodyLimitOf(BODY_LIMIT_OVERRIDES[`${c.req.method} ${c.req.path}`] ?? DEFAULT_BODY_LIMIT)(c, next);
 
 /** CORS from CORS_ORIGINS (read per request from the parsed config; the middleware is built once). */
 const corsMiddleware: MiddlewareHandler<AppEnv> = cors({
