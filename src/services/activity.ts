@@ -1,4 +1,5 @@
 /** The user's own activity feed (SPEC §7): server-written events, one statement for the caller's batch. */
+import type { SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { activityFeed } from '../db/schema.js';
 
@@ -7,7 +8,8 @@ export interface ActivityEntry {
   action: string;
   entityType?: string;
   entityId?: string;
-  data?: Record<string, unknown>;
+  /** JSON data, or SQL computing it inside the batch (e.g. a setting's current value). */
+  data?: Record<string, unknown> | SQL;
 }
 
 export function recordActivity(db: Database, entry: ActivityEntry) {

@@ -11,7 +11,7 @@
  * two racing deletes write one feed entry, an unknown or foreign id writes none.
  * Creations need no lock: `EXISTS (SELECT 1 FROM t WHERE id = <the new id>)` after the insert.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { is, SQL, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Context } from 'hono';
 import type { Database } from '../db/client.js';
@@ -20,14 +20,15 @@ import type { AppEnv } from '../types.js';
 import type { ActivityEntry } from './activity.js';
 import type { AuditEntry } from './audit.js';
 
-const jsonOrNull = (value: Record<string, unknown> | undefined) => (value ? JSON.stringify(value) : null);
+const jsonOrNull = (value: ActivityEntry['data']) =>
+  value === undefined ? sql`NULL::jsonb` : is(value, SQL) ? value : sql`${JSON.stringify(value)}::jsonb`;
 
 /** recordActivity (services/activity.ts), written only when `condition` holds at that point of the batch. */
 export function recordActivityIf(db: Database, entry: ActivityEntry, condition: SQL) {
   return db.execute(sql`
     INSERT INTO activity_feed (user_id, action, entity_type, entity_id, data)
     SELECT ${entry.userId}::uuid, ${entry.action}::text, ${entry.entityType ?? null}::text, ${entry.entityId ?? null}::uuid,
-           ${jsonOrNull(entry.data)}::jsonb
+           ${jsonOrNull(entry.data)}
     WHERE ${condition}`);
 }
 

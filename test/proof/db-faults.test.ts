@@ -74,7 +74,7 @@ const BATCH = {
 } as const;
 
 /** Statement counts of those batches (a change in a batch's shape should be noticed here). */
-const STATEMENTS = { createPayment: 4, approvePayment: 10, upgrade: 6, startRunWithCharge: 9, refund: 4 } as const;
+const STATEMENTS = { createPayment: 4, approvePayment: 10, upgrade: 8, startRunWithCharge: 9, refund: 4 } as const;
 
 /** Statement count of the request the last `failNext` fault was injected into (undefined: not yet). */
 let injectedInto: number | undefined;

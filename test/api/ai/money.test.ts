@@ -39,6 +39,28 @@ describe('upgrade-premium', () => {
     expectErrorEnvelope(await upgrade(s.t, user, id), 409, 'INVALID_STATE'); // a second upgrade later, too
   });
 
+  it('costs 2 round trips with auth (one batch), reads the cost as it stands, and answers 404 for a foreign or unknown id', async () => {
+    const id = await createAnalysis(s.t, user);
+    await s.t.db.execute(sql`INSERT INTO system_settings (key, value) VALUES ('premium_report_cost', '3'::jsonb)
+                             ON CONFLICT (key) DO UPDATE SET value = '3'::jsonb`);
+    try {
+      const res = await upgrade(s.t, user, id);
+      expect(res.status).toBe(200);
+      expect(res.cost.roundTrips).toBe(2);
+      expect(await types(id)).toEqual([['analysis_charge', -3, 'open']]);
+      const activity = await s.t.db.execute<{ data: unknown }>(
+        sql`SELECT data FROM activity_feed WHERE entity_id = ${id} AND action = 'analysis_upgraded'`,
+      );
+      expect(activity.rows.map((r) => r.data)).toEqual([{ credits: 3 }]);
+    } finally {
+      await s.t.db.execute(sql`DELETE FROM system_settings WHERE key = 'premium_report_cost'`);
+    }
+    const stranger = await newUser(s.t, 10);
+    expectErrorEnvelope(await upgrade(s.t, stranger, id), 404, 'NOT_FOUND');
+    expectErrorEnvelope(await upgrade(s.t, user, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
+    expect(await expectLedgerConsistent(s.t, stranger.id)).toBe(10);
+  });
+
   it('402 without enough credits: still free, nothing booked', async () => {
     const poor = await newUser(s.t, 0);
     const id = await createAnalysis(s.t, poor);
