@@ -64,6 +64,19 @@ describe('public catalog reads', () => {
     expect(arabic.body.message).toMatch(/[\u0600-\u06FF]/);
   });
 
+  it('one payment method by id: from the cache, with its own ETag and 304; inactive or unknown → 404', async () => {
+    const methods = (await t.request('GET', '/api/payment-methods')).body.data as { id: string }[];
+    const one = await t.request('GET', `/api/payment-methods/${methods[0]!.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body.data).toEqual(methods[0]);
+    expect(one.cost.roundTrips).toBe(0);
+    const etag = one.headers.get('etag')!;
+    expect(etag).toMatch(/^W\/"[0-9a-f]{32}"$/);
+    expect(etag).not.toBe((await t.request('GET', '/api/payment-methods')).headers.get('etag'));
+    expect((await t.request('GET', `/api/payment-methods/${methods[0]!.id}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expectErrorEnvelope(await t.request('GET', `/api/payment-methods/${crypto.randomUUID()}`), 404, 'NOT_FOUND');
+  });
+
   it('serves from the in-isolate cache (no database round trip) for up to 60 seconds', async () => {
     await t.request('GET', '/api/credit-packages');
     expect(await t.countRoundTrips(() => t.request('GET', '/api/credit-packages'))).toBe(0);
