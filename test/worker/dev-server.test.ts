@@ -11,7 +11,7 @@ import { seedDatabase } from '../../src/db/seed.js';
 import { serveSqlEndpoint, type SqlHttpServer } from '../../src/local/http-server.js';
 import { localDatabaseUrl } from '../../src/local/neon-local.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startWranglerDev, type WranglerDev } from './wrangler.js';
+import { callWorker, startWranglerDev, type WranglerDev } from './wrangler.js';
 
 let database: TestDatabase;
 let sqlServer: SqlHttpServer;
@@ -31,18 +31,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function call(method: string, path: string, init: { body?: unknown; token?: string } = {}) {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(`${worker.url}${path}`, {
-    method,
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: JSON.parse(text) as any, text };
-}
+const call = (method: string, path: string, init: { body?: unknown; token?: string } = {}) => callWorker(worker, method, path, init);
 
 describe('wrangler dev → local SQL endpoint over HTTP', () => {
   it('GET /api/health: the Worker reaches the database', async () => {

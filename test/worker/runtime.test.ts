@@ -30,7 +30,7 @@ import { localDatabaseUrl } from '../../src/local/neon-local.js';
 import { SECTION_FIXTURES, sectionOf } from '../api/ai/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { delay, error, fn, startFakeAnthropic, toolResult, type FakeAnthropic } from '../support/fake-anthropic.js';
-import { ROOT, startWranglerDev, type WranglerDev } from './wrangler.js';
+import { callWorker, ROOT, startWranglerDev, type WranglerDev } from './wrangler.js';
 
 const API_KEY = 'sk-ant-worker-suite';
 const MODEL = 'claude-sonnet-5-5';
@@ -94,30 +94,7 @@ function resetFake(): void {
   );
 }
 
-interface Res {
-  status: number;
-  body: any;
-  text: string;
-}
-
-async function call(method: string, path: string, init: { body?: unknown; token?: string } = {}): Promise<Res> {
-  const headers: Record<string, string> = {};
-  if (init.body !== undefined) headers['content-type'] = 'application/json';
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(`${worker.url}${path}`, {
-    method,
-    headers,
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const text = await res.text();
-  let body: any = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (e.g. /__scheduled): keep the text
-  }
-  return { status: res.status, body, text };
-}
+const call = (method: string, path: string, init: { body?: unknown; token?: string } = {}) => callWorker(worker, method, path, init);
 
 let userCounter = 0;
 async function newUser(): Promise<{ id: string; token: string }> {

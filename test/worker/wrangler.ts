@@ -5,26 +5,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.js';
+
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' };
-
-/** A port nobody listens on right now (the OS picks it; tiny race until wrangler binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export interface WranglerDev {
   /** e.g. http://127.0.0.1:40123 */
@@ -130,4 +120,36 @@ export function runWrangler(args: string[], timeoutMs = 90_000): Promise<Command
       resolve({ code, output, ms: Math.round(performance.now() - started) });
     });
   });
+}
+
+export interface WorkerResponse {
+  status: number;
+  /** Parsed JSON, or null when the body is not JSON (e.g. /__scheduled). */
+  body: any;
+  text: string;
+}
+
+/** One JSON request to a running Worker, with an optional bearer token. */
+export async function callWorker(
+  worker: Pick<WranglerDev, 'url'>,
+  method: string,
+  path: string,
+  init: { body?: unknown; token?: string } = {},
+): Promise<WorkerResponse> {
+  const headers: Record<string, string> = {};
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const res = await fetch(`${worker.url}${path}`, {
+    method,
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await res.text();
+  let body: any = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body, text };
 }
