@@ -5,7 +5,7 @@
 import { and, count, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { analyses } from '../db/schema.js';
-import { orderBy, readPage, pageWindow, withTotal } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
 import type { AnalysisListInput } from '../schemas/analysis.js';
 import type { AppEnv } from '../types.js';
 import { analysisSummaryColumns } from './analyses.js';

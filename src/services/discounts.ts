@@ -4,7 +4,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
-import { orderBy, readPage, pageWindow, withTotal, type listQuery } from '../http/pagination.js';
+import { orderBy, pageWindow, readPage, withTotal, type listQuery } from '../http/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { ValidateDiscountBody } from '../schemas/discount.js';
 import { usd } from '../schemas/money.js';
