@@ -212,6 +212,23 @@ describe('CORS and security headers', () => {
     expect(noOrigin.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('error responses from onError carry the same headers as successes (request id, language, Vary, secure headers)', async () => {
+    const ar = { 'accept-language': 'ar' };
+    const errors = [
+      await t.request('GET', '/api/auth/me', { headers: ar }), // 401 from a guard
+      await t.request('POST', '/api/auth/login', { headers: ar, body: { email: 'not-an-email' } }), // 400 from a validator
+      await t.request('POST', '/api/auth/login', { headers: { ...ar, 'content-type': 'application/json' }, rawBody: '{' }), // 400 malformed JSON
+    ];
+    for (const res of errors) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('x-request-id')).toBe(res.body.request_id);
+      expect(res.headers.get('content-language')).toBe('ar');
+      expect(res.headers.get('vary')).toMatch(/\bAccept-Language\b/);
+      expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
   it('sends secure headers', async () => {
     const res = await t.request('GET', '/api/health');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
