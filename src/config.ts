@@ -94,7 +94,7 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
   if (e.ITEMS_PER_PAGE > e.MAX_PAGE_SIZE) problems.push('ITEMS_PER_PAGE must not exceed MAX_PAGE_SIZE');
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError(onePerSetting(problems));
 
   const origins = e.CORS_ORIGINS ?? '*';
   return {
@@ -123,6 +123,20 @@ export function parseConfig(env: Record<string, unknown>): Config {
     },
     dbQueryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
   };
+}
+
+/**
+ * One message per setting: the first (production rules come first and are the stricter) says what to
+ * fix; a second, weaker rule about the same value would only repeat it. Messages start with the name.
+ */
+function onePerSetting(problems: string[]): string[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const setting = /^[A-Z][A-Z0-9_]*/.exec(problem)?.[0] ?? problem;
+    if (seen.has(setting)) return false;
+    seen.add(setting);
+    return true;
+  });
 }
 
 function splitOrigins(value: string): string[] {

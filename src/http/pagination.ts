@@ -1,7 +1,7 @@
 /**
  * Pagination (SPEC §1, §10): `page` ≥ 1, `per_page` 1..MAX_PAGE_SIZE (default ITEMS_PER_PAGE), out of
  * range → 400 (never clamped); `sort` from a per-list whitelist (created_at and updated_at always),
- * `order` asc|desc (default desc: newest first). `readPage()` reads a page and its total in ONE round
+ * `order` asc|desc in any case (default desc: newest first). `readPage()` reads a page and its total in ONE round
  * trip, and the first page of a plain list in one statement (see there).
  */
 import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
@@ -23,7 +23,10 @@ export function listQuery<const S extends string = never>(extraSorts: readonly S
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),
     per_page: z.coerce.number().int().min(1).max(1000).optional().describe('1..MAX_PAGE_SIZE (100 unless configured); default ITEMS_PER_PAGE (20). Above the maximum → 400.'),
     sort: z.enum(sorts).default(() => 'created_at' as never),
-    order: z.enum(['asc', 'desc']).default('desc'),
+    order: z
+      .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(['asc', 'desc']))
+      .default('desc')
+      .describe('asc or desc, in any case (DESC, Desc); default desc'),
   });
 }
 

@@ -7,13 +7,11 @@
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { ar as arabicLocale } from 'zod/locales';
 import { AppError, type ValidationIssue } from '../errors.js';
 import type { Lang } from '../i18n/messages.js';
+import { arabicZodErrors } from '../i18n/zod-arabic.js';
 import type { AppEnv } from '../types.js';
 import { withMeta, type ValidationTarget } from './route-meta.js';
-
-const arabicErrors = arabicLocale().localeError;
 
 /**
  * Text PostgreSQL cannot store: NUL, and UTF-16 halves without their pair (they have no UTF-8 form).
@@ -21,19 +19,36 @@ const arabicErrors = arabicLocale().localeError;
  */
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). They reorder
+ * what a reader sees ("Trojan Source"): a name holding them can make an admin list show something other
+ * than what is stored. Arabic and mixed text needs none of them (the marks U+200E/U+200F stay allowed).
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+function textIssue(path: string[], value: string, what: 'value' | 'field name'): ValidationIssue | undefined {
+  const prefix = what === 'value' ? '' : 'the field name ';
+  if (UNSTORABLE_TEXT.test(value)) {
+    return { path: path.join('.'), code: 'invalid_characters', message: `${prefix}contains characters that cannot be stored (NUL or an unpaired surrogate)` };
+  }
+  if (BIDI_CONTROLS.test(value)) {
+    return { path: path.join('.'), code: 'bidi_control', message: `${prefix}contains bidirectional control characters (U+202A–U+202E, U+2066–U+2069)` };
+  }
+  return undefined;
+}
+
 /** Request bodies deeper than this are refused (no schema of this API nests more than a few levels). */
 const MAX_DEPTH = 32;
 
-/** Walks a parsed value without recursion (a hostile body may nest thousands of levels). */
+/** Text refused anywhere in a body, query or path. Walks a parsed value without recursion (a hostile body may nest thousands of levels). */
 function unstorableTextIssues(root: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const stack: { value: unknown; path: string[] }[] = [{ value: root, path: [] }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) {
-        issues.push({ path: path.join('.'), code: 'invalid_characters', message: 'contains characters that cannot be stored (NUL or an unpaired surrogate)' });
-      }
+      const issue = textIssue(path, value, 'value');
+      if (issue) issues.push(issue);
       continue;
     }
     if (!value || typeof value !== 'object') continue;
@@ -42,9 +57,8 @@ function unstorableTextIssues(root: unknown): ValidationIssue[] {
       continue;
     }
     for (const [key, item] of Object.entries(value)) {
-      if (!Array.isArray(value) && UNSTORABLE_TEXT.test(key)) {
-        issues.push({ path: [...path, key].join('.'), code: 'invalid_characters', message: 'the field name contains characters that cannot be stored' });
-      }
+      const issue = Array.isArray(value) ? undefined : textIssue([...path, key], key, 'field name');
+      if (issue) issues.push(issue);
       stack.push({ value: item, path: [...path, key] });
     }
   }
@@ -56,6 +70,15 @@ function assertStorableText(value: unknown, target: ValidationTarget): void {
   if (issues.length > 0) throw new AppError('VALIDATION_ERROR', { details: { target, issues } });
 }
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/**
+ * JSON is UTF-8 (RFC 8259 §8.1) and the body is decoded as UTF-8: a declared charset other than utf-8
+ * would be silently misread, so it is refused like any other unsupported media type.
+ */
+function declaresOtherCharset(contentType: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType)?.[1];
+  return charset !== undefined && !/^utf-?8$/i.test(charset);
+}
 
 export function toIssues(error: z.ZodError): ValidationIssue[] {
   return error.issues.flatMap((issue): ValidationIssue[] => {
@@ -78,7 +101,7 @@ export function validationError(error: z.ZodError, target: ValidationTarget | 'b
 
 function localized(schema: z.ZodType, value: unknown, lang: Lang, fallback: z.ZodError): z.ZodError {
   if (lang !== 'ar') return fallback;
-  const again = schema.safeParse(value, { error: arabicErrors });
+  const again = schema.safeParse(value, { error: arabicZodErrors });
   return again.success ? fallback : again.error;
 }
 
@@ -98,8 +121,9 @@ async function readJsonBody(c: Context<AppEnv>): Promise<void> {
     (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve('{}');
     return;
   }
-  const mediaType = (c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '';
-  if (!JSON_MEDIA_TYPE.test(mediaType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
+  const contentType = c.req.header('content-type') ?? '';
+  const mediaType = contentType.split(';')[0]?.trim() ?? '';
+  if (!JSON_MEDIA_TYPE.test(mediaType) || declaresOtherCharset(contentType)) throw new AppError('UNSUPPORTED_MEDIA_TYPE');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

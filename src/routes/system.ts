@@ -1,4 +1,4 @@
-/** /api/health, /api/openapi.json, /api/docs. */
+/** /api (index), /api/health, /api/openapi.json, /api/docs. */
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -16,33 +16,57 @@ const HealthSchema = z.object({
   version: z.string(),
 });
 
-export const healthRoutes = new Hono<AppEnv>().get(
-  '/health',
-  describe({
-    summary: 'Liveness and database reachability',
-    description: 'One real database round trip, timed. 503 SERVICE_UNAVAILABLE (with the same facts in `details`) when the database is down.',
-    tags: ['system'],
-    response: HealthSchema,
-  }),
-  async (c) => {
-    const started = performance.now();
-    let dbOk = true;
-    try {
-      await c.var.db.execute(sql`select 1`);
-    } catch {
-      dbOk = false;
-    }
-    const latency = Math.round((performance.now() - started) * 100) / 100;
-    const database = { ok: dbOk, latency_ms: latency };
-    if (!dbOk) {
-      throw new AppError('SERVICE_UNAVAILABLE', {
-        message: 'health.database_down',
-        details: { status: 'unavailable', database, version: APP_VERSION },
-      });
-    }
-    return ok(c, { status: 'ok' as const, database, version: APP_VERSION }, 'ok.healthy');
-  },
-);
+const ApiIndexSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  links: z.object({ docs: z.string(), openapi: z.string(), health: z.string() }),
+});
+
+/** `GET /api`: what a person or a client finds first — the name, the version and where to read on. */
+const API_INDEX = {
+  name: 'Planlyze API',
+  version: APP_VERSION,
+  links: { docs: '/api/docs', openapi: '/api/openapi.json', health: '/api/health' },
+} as const;
+
+export const healthRoutes = new Hono<AppEnv>()
+  .get(
+    '/',
+    describe({
+      summary: 'API index',
+      description: 'The API name, its version and links to the interactive reference, the OpenAPI document and the health check.',
+      tags: ['system'],
+      response: ApiIndexSchema,
+    }),
+    (c) => ok(c, API_INDEX),
+  )
+  .get(
+    '/health',
+    describe({
+      summary: 'Liveness and database reachability',
+      description: 'One real database round trip, timed. 503 SERVICE_UNAVAILABLE (with the same facts in `details`) when the database is down.',
+      tags: ['system'],
+      response: HealthSchema,
+    }),
+    async (c) => {
+      const started = performance.now();
+      let dbOk = true;
+      try {
+        await c.var.db.execute(sql`select 1`);
+      } catch {
+        dbOk = false;
+      }
+      const latency = Math.round((performance.now() - started) * 100) / 100;
+      const database = { ok: dbOk, latency_ms: latency };
+      if (!dbOk) {
+        throw new AppError('SERVICE_UNAVAILABLE', {
+          message: 'health.database_down',
+          details: { status: 'unavailable', database, version: APP_VERSION },
+        });
+      }
+      return ok(c, { status: 'ok' as const, database, version: APP_VERSION }, 'ok.healthy');
+    },
+  );
 
 export function docsPage(specUrl: string): string {
   return `<!doctype html>

@@ -14,6 +14,7 @@ import { createTestApp, expectErrorEnvelope, registerUser, type TestApp, type Te
 
 /** Routes that need no sign-in. Anything else without a guard fails this suite. */
 const PUBLIC_ROUTES = new Set([
+  'GET /api',
   'GET /api/health',
   'GET /api/openapi.json',
   'GET /api/docs',

@@ -76,6 +76,13 @@ describe('config', () => {
     expect(problemsOf({ ADMIN_EMAIL: 'boss@planlyze.com' }).join()).toContain('ADMIN_PASSWORD is required');
   });
 
+  it('names each setting once: a short production admin password is one message, not two', () => {
+    const problems = problemsOf({ ...productionBase, ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'short1' });
+    expect(problems).toEqual(['ADMIN_PASSWORD must be at least 12 characters in production']);
+    // Outside production the general rule speaks, once.
+    expect(problemsOf({ ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'short1' })).toEqual(['ADMIN_PASSWORD must be at least 8 characters']);
+  });
+
   it('parses booleans and numbers from strings', () => {
     const config = parseConfig({ TRUST_PROXY: 'true', RATE_LIMIT_LOGIN_PER_EMAIL: '3', PORT: '9000' });
     expect(config.trustProxy).toBe(true);
