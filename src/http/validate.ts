@@ -133,19 +133,38 @@ async function readJsonBody(c: Context<AppEnv>): Promise<void> {
   assertStorableText(parsed, 'json');
 }
 
+export interface BodyOptions {
+  /**
+   * Runs before a refused body (415, malformed JSON, validation) is answered — e.g. to count the attempt
+   * against a rate limit. It may throw an error of its own (a 429) instead.
+   */
+  onRefused?: (c: Context<AppEnv>) => Promise<void>;
+}
+
 /** Validates the JSON body. The schema should be strict (unknown fields → 400). */
-export function body<T extends z.ZodType>(schema: T) {
+export function body<T extends z.ZodType>(schema: T, options: BodyOptions = {}) {
   const inner = zodValidator('json', schema);
   const handler = (async (c: Context<AppEnv>, next: () => Promise<void>) => {
-    await readJsonBody(c);
-    // zValidator only parses bodies declared as JSON; an empty body may come with any content type.
-    if (!JSON_MEDIA_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '')) {
-      const parsed = await schema.safeParseAsync({});
-      if (!parsed.success) throw validationError(localized(schema, {}, c.var.lang, parsed.error), 'json');
-      c.req.addValidatedData('json', parsed.data as object);
+    let accepted = false;
+    const proceed = () => {
+      accepted = true;
       return next();
+    };
+    try {
+      await readJsonBody(c);
+      // zValidator only parses bodies declared as JSON; an empty body may come with any content type.
+      if (!JSON_MEDIA_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]?.trim() ?? '')) {
+        const parsed = await schema.safeParseAsync({});
+        if (!parsed.success) throw validationError(localized(schema, {}, c.var.lang, parsed.error), 'json');
+        c.req.addValidatedData('json', parsed.data as object);
+        return await proceed();
+      }
+      return await inner(c as never, proceed);
+    } catch (error) {
+      // Only the body's own refusal; errors of the handlers after it are theirs.
+      if (!accepted && options.onRefused) await options.onRefused(c);
+      throw error;
     }
-    return inner(c as never, next);
   }) as unknown as typeof inner;
   return withMeta(handler, { kind: 'validator', target: 'json', schema });
 }

@@ -42,6 +42,7 @@ const specificMessages = {
   'auth.missing_token': { en: 'A bearer token is required.', ar: 'رمز الدخول مطلوب.' },
   'auth.invalid_token': { en: 'The token is invalid or has been revoked.', ar: 'رمز الدخول غير صالح أو تم إلغاؤه.' },
   'auth.too_many_logins': { en: 'Too many failed sign-in attempts. Please try again later.', ar: 'محاولات دخول فاشلة كثيرة. يرجى المحاولة لاحقاً.' },
+  'auth.too_many_password_attempts': { en: 'Too many wrong current passwords. Please try again later.', ar: 'محاولات كثيرة بكلمة مرور حالية خاطئة. يرجى المحاولة لاحقاً.' },
   'auth.too_many_registrations': { en: 'Too many registrations from this address. Please try again later.', ar: 'عدد كبير من التسجيلات من هذا العنوان. يرجى المحاولة لاحقاً.' },
   'auth.missing_permission': { en: 'You need the "{permission}" permission.', ar: 'تحتاج إلى صلاحية "{permission}".' },
   // http

@@ -13,7 +13,8 @@ import { describe } from '../http/route-meta.js';
 import { body, emptyBody } from '../http/validate.js';
 import { language, text } from '../schemas/common.js';
 import { ProfileFields, profileColumns, serializeUser, UserSchema } from '../schemas/user.js';
-import { login, register } from '../services/accounts.js';
+import { countRefusedRegistration, login, register } from '../services/accounts.js';
+import { passwordAttempt } from '../services/password-attempts.js';
 import type { AppEnv } from '../types.js';
 
 const RegisterBody = z.strictObject({
@@ -47,13 +48,15 @@ export const authRoutes = new Hono<AppEnv>()
     '/register',
     describe({
       summary: 'Create an account',
-      description: 'New users get `signup_bonus_credits`. An unknown `referral_code` is a 400 naming it; nothing is created.',
+      description:
+        'New users get `signup_bonus_credits`. An unknown `referral_code` is a 400 naming it; nothing is created. Every attempt ' +
+        'counts towards RATE_LIMIT_REGISTER_PER_IP per hour, also one whose body is refused (past the limit: 429 whatever is sent).',
       tags: ['auth'],
       status: 201,
       response: TokenResponse,
       errors: ['CONFLICT', 'RATE_LIMITED'],
     }),
-    body(RegisterBody),
+    body(RegisterBody, { onRefused: countRefusedRegistration }),
     async (c) => {
       const result = await register(c, c.req.valid('json'));
       return created(c, { token: result.token, expires_in: result.expires_in, user: serializeUser(result.user) }, 'ok.registered');
@@ -65,7 +68,8 @@ export const authRoutes = new Hono<AppEnv>()
       summary: 'Sign in',
       description:
         'Unknown email and wrong password give the same 401. A deactivated account with the right password is a 403. ' +
-        'Limited to RATE_LIMIT_LOGIN_PER_EMAIL attempts per email and RATE_LIMIT_LOGIN_PER_IP per client IP per 15 minutes.',
+        'Only failed sign-ins count: RATE_LIMIT_LOGIN_PER_EMAIL per email and RATE_LIMIT_LOGIN_PER_IP per client IP per ' +
+        '15 minutes, then 429 with Retry-After. A right password is never refused because of other right ones.',
       tags: ['auth'],
       response: TokenResponse,
       errors: ['AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR', 'RATE_LIMITED'],
@@ -102,22 +106,33 @@ export const authRoutes = new Hono<AppEnv>()
     '/change-password',
     describe({
       summary: 'Change own password',
-      description: 'The presented token keeps working; every other token of the user is revoked.',
+      description:
+        'The presented token keeps working; every other token of the user is revoked. Wrong current passwords are limited ' +
+        'like failed sign-ins: RATE_LIMIT_LOGIN_PER_EMAIL per user per 15 minutes, then 429 with Retry-After.',
       tags: ['auth'],
       response: z.object({ changed: z.literal(true) }),
+      errors: ['RATE_LIMITED'],
     }),
     requireUser,
     body(ChangePasswordBody),
     async (c) => {
       const { current_password, new_password } = c.req.valid('json');
       const { db, user, config, tokenId } = c.var;
+      // A stolen token must not be a way to guess the password: wrong current passwords count like
+      // failed sign-ins (per user, RATE_LIMIT_LOGIN_PER_EMAIL per 15 minutes).
+      const attempt = passwordAttempt(db, [{ key: `password:user:${user.id}`, limit: config.rateLimits.loginPerEmail }], 'auth.too_many_password_attempts');
+      await attempt.acquire();
       const params = scryptParamsFor(config);
       const verdict = await verifyPassword(current_password, user.passwordHash, params);
-      if (!verdict.ok) throw fieldError('current_password', 'wrong_password', 'auth.wrong_current_password');
+      if (!verdict.ok) {
+        await db.batch(attempt.failed());
+        throw fieldError('current_password', 'wrong_password', 'auth.wrong_current_password');
+      }
       const passwordHash = await hashPassword(new_password, params);
       await db.batch([
         db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id)),
         revokeUserSessions(db, user.id, 'password_changed', tokenId),
+        ...attempt.succeeded(),
       ]);
       return ok(c, { changed: true as const }, 'ok.password_changed');
     },

@@ -17,10 +17,10 @@ import type { AppEnv } from '../types.js';
 import { bookEntry } from './ledger.js';
 import { notify } from './notify.js';
 import { newReferralCode, normalizeReferralCode } from './referral-codes.js';
-import { hitRateLimit, rateLimited, undoRateLimitHits, clearRateLimit } from './rate-limit.js';
+import { passwordAttempt } from './password-attempts.js';
+import { hitRateLimit, rateLimited } from './rate-limit.js';
 import { selectSettings, settingsFromRows } from './settings.js';
 
-const LOGIN_WINDOW_S = 15 * 60;
 const REGISTER_WINDOW_S = 60 * 60;
 const REFERRAL_CODE_ATTEMPTS = 3;
 
@@ -38,11 +38,27 @@ export interface SignedIn {
   user: AuthUser;
 }
 
+const registrationAttempt = (c: Context<AppEnv>) =>
+  hitRateLimit(c.var.db, { key: `register:ip:${clientIp(c)}`, windowSeconds: REGISTER_WINDOW_S });
+
+function refuseOverRegistrationLimit(c: Context<AppEnv>, hit: { count: number; resetAt: Date | string }) {
+  if (hit.count > c.var.config.rateLimits.registerPerIp) throw rateLimited(hit.resetAt, 'auth.too_many_registrations');
+}
+
+/**
+ * Every registration attempt counts towards the per-IP limit (SPEC §10), also one whose body is refused
+ * (`body(RegisterBody, { onRefused })`): an address past the limit gets the 429 whatever it sends.
+ */
+export async function countRefusedRegistration(c: Context<AppEnv>): Promise<void> {
+  const [hit] = await registrationAttempt(c);
+  refuseOverRegistrationLimit(c, hit!);
+}
+
 export async function register(c: Context<AppEnv>, input: RegisterInput): Promise<SignedIn> {
   const { db, config } = c.var;
   const referralCode = input.referral_code ? normalizeReferralCode(input.referral_code) : '';
   const [hits, existing, referrer, userRole, settingRows] = await db.batch([
-    hitRateLimit(db, { key: `register:ip:${clientIp(c)}`, windowSeconds: REGISTER_WINDOW_S }),
+    registrationAttempt(c),
     db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1),
     db
       .select({ id: users.id, isActive: users.isActive })
@@ -53,8 +69,7 @@ export async function register(c: Context<AppEnv>, input: RegisterInput): Promis
     selectSettings(db, ['signup_bonus_credits']),
   ]);
 
-  const hit = hits[0]!;
-  if (hit.count > config.rateLimits.registerPerIp) throw rateLimited(hit.resetAt, 'auth.too_many_registrations');
+  refuseOverRegistrationLimit(c, hits[0]!);
   if (existing.length > 0) throw new AppError('CONFLICT', { message: 'auth.email_taken', details: { field: 'email' } });
   const referrerId = input.referral_code ? referrer.find((r) => r.isActive)?.id : undefined;
   if (input.referral_code && !referrerId) {
@@ -128,32 +143,40 @@ export async function register(c: Context<AppEnv>, input: RegisterInput): Promis
 
 const { passwordHash: _hash, ...publicUserColumns } = getTableColumns(users);
 
+function selectLoginUser(db: AppEnv['Variables']['db'], email: string) {
+  return db
+    .select({ ...publicUserColumns, passwordHash: users.passwordHash, roleName: roles.name, rolePermissions: roles.permissions })
+    .from(users)
+    .innerJoin(roles, eq(roles.id, users.roleId))
+    .where(eq(users.email, email))
+    .limit(1);
+}
+type LoginRow = Awaited<ReturnType<ReturnType<typeof selectLoginUser>['execute']>>[number];
+
 export async function login(c: Context<AppEnv>, input: { email: string; password: string }): Promise<SignedIn> {
   const { db, config } = c.var;
-  const emailKey = `login:email:${input.email}`;
-  const ipKey = `login:ip:${clientIp(c)}`;
-  // Every attempt is counted up front (atomically), so a parallel burst cannot slip past the limit;
-  // a successful sign-in takes its hit back below.
-  const [emailHits, ipHits, found] = await db.batch([
-    hitRateLimit(db, { key: emailKey, windowSeconds: LOGIN_WINDOW_S }),
-    hitRateLimit(db, { key: ipKey, windowSeconds: LOGIN_WINDOW_S }),
-    db
-      .select({ ...publicUserColumns, passwordHash: users.passwordHash, roleName: roles.name, rolePermissions: roles.permissions })
-      .from(users)
-      .innerJoin(roles, eq(roles.id, users.roleId))
-      .where(eq(users.email, input.email))
-      .limit(1),
-  ]);
-  const emailHit = emailHits[0]!;
-  const ipHit = ipHits[0]!;
-  if (emailHit.count > config.rateLimits.loginPerEmail) throw rateLimited(emailHit.resetAt, 'auth.too_many_logins');
-  if (ipHit.count > config.rateLimits.loginPerIp) throw rateLimited(ipHit.resetAt, 'auth.too_many_logins');
+  const attempt = passwordAttempt(
+    db,
+    [
+      { key: `login:email:${input.email}`, limit: config.rateLimits.loginPerEmail },
+      { key: `login:ip:${clientIp(c)}`, limit: config.rateLimits.loginPerIp },
+    ],
+    'auth.too_many_logins',
+  );
+  // Only failed sign-ins count (services/password-attempts.ts); the user is read in the same round trip.
+  const found = (await attempt.acquire<LoginRow[]>(selectLoginUser(db, input.email)))!;
 
   const params = scryptParamsFor(config);
   const row = found[0];
   const verdict = row ? await verifyPassword(input.password, row.passwordHash, params) : await dummyVerify(input.password, params);
-  if (!row || !verdict.ok) throw new AppError('AUTHENTICATION_ERROR', { message: 'auth.invalid_credentials' });
-  if (!row.isActive) throw new AppError('AUTHORIZATION_ERROR', { message: 'auth.account_disabled' });
+  if (!row || !verdict.ok) {
+    await db.batch(attempt.failed());
+    throw new AppError('AUTHENTICATION_ERROR', { message: 'auth.invalid_credentials' });
+  }
+  if (!row.isActive) {
+    await db.batch(attempt.succeeded());
+    throw new AppError('AUTHORIZATION_ERROR', { message: 'auth.account_disabled' });
+  }
 
   const session = await issueSession(db, config, row.id);
   const newHash = verdict.needsRehash ? await hashPassword(input.password, params) : undefined;
@@ -164,8 +187,7 @@ export async function login(c: Context<AppEnv>, input: { email: string; password
       .update(users)
       .set({ lastLoginAt: now, ...(newHash ? { passwordHash: newHash } : {}) })
       .where(eq(users.id, row.id)),
-    clearRateLimit(db, emailKey),
-    ...undoRateLimitHits(db, [ipKey]),
+    ...attempt.succeeded(),
   ]);
   const { roleName, rolePermissions, ...user } = row;
   return {
