@@ -39,6 +39,11 @@ export function isForeignKeyViolation(error: unknown, constraint?: string): bool
   return e?.code === '23503' && (constraint === undefined || e.constraint === constraint);
 }
 
+/** A value outside its column's range (e.g. an integer past 2^31 − 1): 22003 numeric_value_out_of_range. */
+export function isOutOfRange(error: unknown): boolean {
+  return pgErrorOf(error)?.code === '22003';
+}
+
 /**
  * The database could not be reached or cannot serve now: the HTTP request failed (no SQLSTATE),
  * or Postgres reported a connection / resource / shutdown / serialization condition.

@@ -6,7 +6,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConfigError } from '../config.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isOutOfRange } from '../db/errors.js';
 import { AppError, ERROR_STATUS, type ErrorCode, type ValidationIssue } from '../errors.js';
 import { pickLanguage, translate } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
@@ -40,6 +40,11 @@ export function toAppError(error: unknown): { appError: AppError; expected: bool
   }
   if (error instanceof ConfigError) return { appError: new AppError('MISCONFIGURED'), expected: false };
   if (isDatabaseUnavailable(error)) return { appError: new AppError('SERVICE_UNAVAILABLE'), expected: false };
+  // The last line behind the bounds of request schemas and MAX_BALANCE: a sum no rule foresaw that
+  // leaves a column's range is the request's fault (409), not a server error. Logged all the same.
+  if (isOutOfRange(error)) {
+    return { appError: new AppError('INVALID_STATE', { message: 'state.value_out_of_range', details: { reason: 'value_out_of_range' } }), expected: false };
+  }
   return { appError: new AppError('INTERNAL_ERROR'), expected: false };
 }
 

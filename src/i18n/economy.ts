@@ -6,6 +6,14 @@ export const economyMessages = {
     ar: 'هذا التعديل سيجعل الرصيد أقل من الصفر.',
   },
   'credits.unknown_user': { en: 'No user has this id.', ar: 'لا يوجد مستخدم بهذا المعرّف.' },
+  'credits.own_balance': {
+    en: 'You cannot adjust your own balance; another administrator must do it.',
+    ar: 'لا يمكنك تعديل رصيدك بنفسك؛ يجب أن يقوم بذلك مسؤول آخر.',
+  },
+  'credits.balance_limit': {
+    en: 'This would take the balance above the largest balance an account can hold ({max} credits).',
+    ar: 'سيتجاوز هذا أكبر رصيد يمكن أن يحمله حساب ({max} نقطة).',
+  },
   'ok.credits_adjusted': { en: 'Credits adjusted', ar: 'تم تعديل النقاط' },
   // catalog
   'catalog.package_unavailable': {
@@ -25,6 +33,10 @@ export const economyMessages = {
   'payment.not_pending': {
     en: 'This payment has already been reviewed.',
     ar: 'تمت مراجعة هذه الدفعة مسبقاً.',
+  },
+  'payment.own_payment': {
+    en: 'You cannot approve your own payment; another administrator must review it.',
+    ar: 'لا يمكنك الموافقة على دفعتك بنفسك؛ يجب أن يراجعها مسؤول آخر.',
   },
   'payment.proof_too_large': {
     en: 'The payment proof image must be at most 5 MiB.',
@@ -87,6 +99,10 @@ export const economyMessages = {
     en: 'You cannot grant the "{permission}" permission because you do not hold it.',
     ar: 'لا يمكنك منح صلاحية "{permission}" لأنك لا تملكها.',
   },
+  'role.target_outranks': {
+    en: 'You cannot change the role or active state of a user who holds the "{permission}" permission, which you do not hold.',
+    ar: 'لا يمكنك تغيير دور أو حالة مستخدم يملك صلاحية "{permission}" التي لا تملكها.',
+  },
   'role.super_admin_only': {
     en: 'Only a super admin can assign, edit or remove the super admin role.',
     ar: 'فقط المدير العام يمكنه إسناد دور المدير العام أو تعديله أو إزالته.',
@@ -99,6 +115,10 @@ export const economyMessages = {
   },
   'role.unknown': { en: 'There is no role with this name.', ar: 'لا يوجد دور بهذا الاسم.' },
   'ok.user_updated': { en: 'User updated', ar: 'تم تحديث المستخدم' },
+  'state.value_out_of_range': {
+    en: 'A number in this request would leave the range the data can hold.',
+    ar: 'رقم في هذا الطلب سيتجاوز النطاق الذي يمكن تخزينه.',
+  },
   'state.changed_concurrently': {
     en: 'The object changed while the request was processed. Please try again.',
     ar: 'تغيّر العنصر أثناء معالجة الطلب. يرجى المحاولة مجدداً.',

@@ -146,7 +146,8 @@ export const paymentRoutes = new Hono<AppEnv>()
       summary: 'Approve a pending payment',
       description:
         'Exactly once: books the purchase, notifies the owner, writes the audit log (one atomic batch), and pays the ' +
-        "owner's referrer if the referral reward is now due. A payment that is not pending → 409 INVALID_STATE.",
+        "owner's referrer if the referral reward is now due. A payment that is not pending → 409 INVALID_STATE. Nobody " +
+        'approves their own payment (403, a super admin included).',
       tags: ['payments'],
       response: PaymentSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],

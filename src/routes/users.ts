@@ -18,7 +18,7 @@ import {
 } from '../schemas/admin-user.js';
 import { AdjustCreditsBody, AdjustCreditsResponse, serializeTransaction } from '../schemas/ledger.js';
 import { auditIf } from '../services/conditional-log.js';
-import { bookEntry, isInsufficientBalance } from '../services/ledger.js';
+import { balanceLimitError, bookEntry, isBalanceOverflow, isInsufficientBalance } from '../services/ledger.js';
 import { notificationTexts } from '../services/notification-texts.js';
 import { notify } from '../services/notify.js';
 import { selectAdminUsers, toAuthUser, updateUser } from '../services/user-admin.js';
@@ -89,7 +89,8 @@ export const userRoutes = new Hono<AppEnv>()
       summary: 'Update a user (role, active flag, profile)',
       description:
         'Never the balance (use adjust-credits). `role` is a role name; assigning a role whose permissions you lack, or ' +
-        'assigning / changing a super_admin without being one, is a 403. `is_active: false` revokes every session of the user.',
+        'assigning / changing a super_admin without being one, is a 403; so is changing the role or active state of a user ' +
+        'who holds a permission you lack. `is_active: false` revokes every session of the user.',
       tags: ['users'],
       response: AdminUserSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -106,7 +107,9 @@ export const userRoutes = new Hono<AppEnv>()
     '/:id/adjust-credits',
     describe({
       summary: "Adjust a user's balance (ledger entry of type adjustment)",
-      description: 'A debit that would take the balance below zero is a 409 INVALID_STATE; nothing is booked.',
+      description:
+        'A debit that would take the balance below zero is a 409 INVALID_STATE; nothing is booked. Nobody adjusts their own ' +
+        'balance (403, a super admin included).',
       tags: ['credits'],
       response: AdjustCreditsResponse,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -118,6 +121,8 @@ export const userRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid('param');
       const { credits, reason } = c.req.valid('json');
       const { db, user: actor } = c.var;
+      // Separation of duties: an administrator's own balance is changed by another administrator.
+      if (id === actor.id) throw new AppError('AUTHORIZATION_ERROR', { message: 'credits.own_balance' });
       const transactionId = crypto.randomUUID();
       let booked;
       try {
@@ -142,6 +147,7 @@ export const userRoutes = new Hono<AppEnv>()
         ]);
       } catch (error) {
         if (isInsufficientBalance(error)) throw new AppError('INVALID_STATE', { message: 'credits.below_zero' });
+        if (isBalanceOverflow(error)) throw balanceLimitError('credits');
         throw error;
       }
       const row = booked.rows[0];

@@ -8,8 +8,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { isCheckViolation, isUniqueViolation } from '../db/errors.js';
+import { isCheckViolation, isOutOfRange, isUniqueViolation } from '../db/errors.js';
 import type { TransactionType } from '../db/schema.js';
+import { AppError } from '../errors.js';
 
 export interface LedgerEntry {
   /** Optional: give an id when another statement of the same batch must reference this row. */
@@ -96,6 +97,20 @@ export function bookEntriesFrom(db: Database, entry: DerivedLedgerEntry) {
 
 /** A debit that would take the balance below zero (the whole statement, and its batch, failed). */
 export const isInsufficientBalance = (error: unknown) => isCheckViolation(error, 'users_credits_non_negative');
+
+/** The largest balance an account can hold: balances are PostgreSQL `integer`s. */
+export const MAX_BALANCE = 2_147_483_647;
+
+/** A credit that would take the balance past MAX_BALANCE (Postgres: 22003 numeric_value_out_of_range). */
+export const isBalanceOverflow = (error: unknown) => isOutOfRange(error);
+
+/** The 409 for a booking refused by MAX_BALANCE, naming the field that carried the amount. */
+export const balanceLimitError = (field = 'credits') =>
+  new AppError('INVALID_STATE', {
+    message: 'credits.balance_limit',
+    params: { max: MAX_BALANCE.toLocaleString('en-US') },
+    details: { field, reason: 'balance_limit', max_balance: MAX_BALANCE },
+  });
 
 /** The unique indexes that make each business event bookable once (SPEC §3). */
 export const ONE_BOOKING_PER_EVENT = {

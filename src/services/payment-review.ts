@@ -13,7 +13,7 @@
  * Rejection: the discount use released (both counters decremented, redemption → released), owner
  * notified with the reason, audit entry, status set.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../db/client.js';
 import { discountRedemptions, payments } from '../db/schema.js';
@@ -22,15 +22,20 @@ import { paymentFields, serializePayment, type PaymentDto } from '../schemas/pay
 import type { AppEnv } from '../types.js';
 import { auditIf } from './conditional-log.js';
 import { notify } from './notify.js';
-import { bookEntriesFrom, isDoubleBooking } from './ledger.js';
+import { balanceLimitError, bookEntriesFrom, isBalanceOverflow, isDoubleBooking } from './ledger.js';
 import { notificationTexts } from './notification-texts.js';
 import { referralRewardStatements } from './referrals.js';
 
-/** What both reviews share: the row lock, "still pending" (as seen under it), and the owner — all in SQL. */
-function reviewOf(db: Database, id: string) {
+/**
+ * What both reviews share: the row lock, "still pending" (as seen under it), and the owner — all in SQL.
+ * `notOwnedBy`: the review acts only on someone else's payment (separation of duties, see approvePayment).
+ */
+function reviewOf(db: Database, id: string, notOwnedBy?: string) {
+  const others = notOwnedBy ? sql` AND user_id <> ${notOwnedBy}` : sql``;
   return {
-    lock: db.select({ id: payments.id, status: payments.status }).from(payments).where(eq(payments.id, id)).for('update'),
-    pending: sql`EXISTS (SELECT 1 FROM payments WHERE id = ${id} AND status = 'pending')`,
+    lock: db.select({ id: payments.id, status: payments.status, userId: payments.userId }).from(payments).where(eq(payments.id, id)).for('update'),
+    pending: sql`EXISTS (SELECT 1 FROM payments WHERE id = ${id} AND status = 'pending'${others})`,
+    others,
     owner: sql`(SELECT user_id FROM payments WHERE id = ${id})`,
   };
 }
@@ -43,9 +48,14 @@ function outcome(locked: { status: string }[], claimed: Record<string, unknown>[
   throw new AppError('INVALID_STATE', { message: 'payment.not_pending', details: { status: locked[0]!.status } });
 }
 
+/**
+ * Separation of duties: nobody approves their own payment, whatever their permissions (a super admin
+ * included) — the one who pays and the one who confirms the money arrived are two people. Every
+ * statement acts only on another user's payment; the caller gets 403 for their own.
+ */
 export async function approvePayment(c: Context<AppEnv>, id: string): Promise<PaymentDto> {
   const { db, user: reviewer } = c.var;
-  const { lock, pending, owner } = reviewOf(db, id);
+  const { lock, pending, owner, others } = reviewOf(db, id, reviewer.id);
   try {
     const [locked, , , , , claimed] = await db.batch([
       lock,
@@ -54,7 +64,7 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
         referenceType: 'payment',
         description: 'Credit purchase',
         createdBy: reviewer.id,
-        source: sql`SELECT user_id, credits, id AS reference_id FROM payments WHERE id = ${id} AND status = 'pending'`,
+        source: sql`SELECT user_id, credits, id AS reference_id FROM payments WHERE id = ${id} AND status = 'pending'${others}`,
       }),
       db
         .update(discountRedemptions)
@@ -70,14 +80,16 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
       db
         .update(payments)
         .set({ status: 'approved', reviewedBy: reviewer.id, reviewedAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(payments.id, id), eq(payments.status, 'pending')))
+        .where(and(eq(payments.id, id), eq(payments.status, 'pending'), ne(payments.userId, reviewer.id)))
         .returning(paymentFields),
       // The owner now has an approved payment: their referrer may be due the reward (SPEC §10).
       ...referralRewardStatements(db, owner),
     ]);
+    if (locked[0]?.userId === reviewer.id) throw new AppError('AUTHORIZATION_ERROR', { message: 'payment.own_payment' });
     return outcome(locked, claimed);
   } catch (error) {
     if (isDoubleBooking(error, 'purchase')) throw new AppError('INVALID_STATE', { message: 'payment.not_pending' });
+    if (isBalanceOverflow(error)) throw balanceLimitError('credits');
     throw error;
   }
 }

@@ -3,6 +3,7 @@
  *   - balances are never set here (the body schema has no `credits`);
  *   - a role is assigned by name; nobody grants a permission they lack (→ 403), and only a super
  *     admin assigns, edits or removes super_admin (→ 403);
+ *   - nobody changes the role or active state of a user holding a permission they lack (→ 403);
  *   - deactivation revokes every session in the same batch, so it is effective on the next request.
  */
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
@@ -73,6 +74,13 @@ export async function updateUser(c: Context<AppEnv>, id: string, input: UpdateUs
   if (!target) throw notFound('credits.unknown_user');
   if (target.roleName === SUPER_ADMIN_ROLE && !actorIsSuper) {
     throw new AppError('AUTHORIZATION_ERROR', { message: 'role.super_admin_only' });
+  }
+  // Nobody demotes or deactivates someone who holds a permission they lack (a custom role with
+  // manage_users must not be able to disarm an admin): changing role or active state needs all of
+  // the target's permissions.
+  if (input.role !== undefined || input.is_active !== undefined) {
+    const outranks = effectivePermissions(target.roleName, target.rolePermissions).find((p) => !actor.permissions.includes(p));
+    if (outranks) throw new AppError('AUTHORIZATION_ERROR', { message: 'role.target_outranks', params: { permission: outranks } });
   }
   const newRole = input.role === undefined ? undefined : newRoleRows[0];
   if (input.role !== undefined && !newRole) throw fieldError('role', 'unknown_role', 'role.unknown');

@@ -21,6 +21,10 @@ beforeAll(async () => {
             res: new Response('nope', { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="x"' } }),
           });
         });
+        app.get('/api/__test/out-of-range', async (c) => {
+          await c.var.db.execute('SELECT 2147483647::int + 1');
+          return c.text('unreachable');
+        });
         app.get('/api/__test/sql-error', async (c) => {
           await c.var.db.execute('SELECT no_such_column FROM users');
           return c.text('unreachable');
@@ -73,6 +77,13 @@ describe('error tiers', () => {
     const res = await t.request('GET', '/api/__test/sql-error');
     expectErrorEnvelope(res, 500, 'INTERNAL_ERROR');
     expect(res.text).not.toMatch(/no_such_column|SELECT|column/i);
+  });
+
+  it('a number leaving its column range is a 409 INVALID_STATE, never a 500, without SQL text', async () => {
+    const res = await t.request('GET', '/api/__test/out-of-range');
+    const b = expectErrorEnvelope(res, 409, 'INVALID_STATE');
+    expect(b.details.reason).toBe('value_out_of_range');
+    expect(res.text).not.toMatch(/integer|SELECT|2147483647/i);
   });
 
   it('a Hono HTTPException keeps its status and headers, mapped to our code', async () => {
