@@ -60,3 +60,10 @@ export function checkIdeaLocally(text: string): LocalVerdict {
   // Passing these checks says little about quality: without the AI opinion, confidence stays middling.
   return verdict('ok', 0.6);
 }
+
+/**
+ * The one local check that is a rule, not advice (issue 10): an idea must hold words in a supported
+ * script. Applied where an idea is stored and again before any model call; the other checks stay
+ * advisory (validate-idea), so a beginner's short plain idea is never refused.
+ */
+export const ideaHasLetters = (text: string): boolean => checkIdeaLocally(text).reason !== 'no_letters';

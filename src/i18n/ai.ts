@@ -18,6 +18,10 @@ export const aiMessages = {
     ar: 'يجري دفع قيمة هذا التقرير في طلب آخر.',
   },
   'ai.already_premium': { en: 'This analysis is already premium.', ar: 'هذا التحليل مميز بالفعل.' },
+  'ai.idea_without_letters': {
+    en: 'The business idea has no words in Latin or Arabic letters; edit it before generating a report.',
+    ar: 'لا تحتوي فكرة المشروع على كلمات بحروف لاتينية أو عربية؛ عدّلها قبل إنشاء التقرير.',
+  },
   'ai.section_not_in_tier': {
     en: 'A free report has only the overview and market sections. Upgrade to premium for the others.',
     ar: 'يتضمن التقرير المجاني قسمي النظرة العامة والسوق فقط. رقِّ التقرير إلى مميز للحصول على بقية الأقسام.',

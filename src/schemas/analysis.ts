@@ -3,17 +3,23 @@
  * status, tier, report, scores, owner and usage are server-owned, so naming one is a 400.
  */
 import { z } from 'zod';
+import { ideaHasLetters } from '../ai/idea-checks.js';
 import { ANALYSIS_STATUSES, REPORT_TYPES, SECTION_NAMES, SECTION_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, language, text } from './common.js';
 import { nonEmpty } from './non-empty.js';
 
-/** Stored NFC-normalised, so a search typed on another keyboard (Arabic especially) matches the same letters. */
+/**
+ * Stored NFC-normalised, so a search typed on another keyboard (Arabic especially) matches the same
+ * letters. Text without words in Latin or Arabic letters (only punctuation, digits, zero-width spaces)
+ * is no idea at all: refused here rather than spending model calls on it.
+ */
 const businessIdea = z
   .string()
   .trim()
   .min(10)
   .max(10000)
+  .refine(ideaHasLetters, { message: 'must contain words in Latin or Arabic letters', params: { reason: 'no_letters' } })
   .transform((s) => s.normalize('NFC'));
 
 const ideaFields = {

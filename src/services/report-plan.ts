@@ -10,7 +10,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { transactions, type SectionName } from '../db/schema.js';
-import { AppError, notFound } from '../errors.js';
+import { ideaHasLetters } from '../ai/idea-checks.js';
+import { AppError, fieldError, notFound } from '../errors.js';
 import { groupAnalysisRows, PREMIUM_ONLY_SECTIONS, selectAnalysis, sectionsForTier, type LoadedAnalysis, type ReportType } from './analyses.js';
 import { startRun } from './report-runs.js';
 import { sweepStaleSections } from './report-finish.js';
@@ -56,6 +57,8 @@ export async function planAndStart(db: Database, input: PlanInput): Promise<Plan
       state = await read(db, input);
     }
     const { analysis } = state;
+    // Stored before the rule existed (or imported): still never worth a model call.
+    if (!ideaHasLetters(analysis.businessIdea)) throw fieldError('business_idea', 'no_letters', 'ai.idea_without_letters');
     const tier = analysis.reportType as ReportType;
     const allowed = sectionsForTier(tier);
     const requested = input.sections ?? allowed;

@@ -201,7 +201,8 @@ describe('GET/PUT /api/auth/me', () => {
 
   it('accepts an image data URL up to 512 KiB decoded and refuses a larger one', async () => {
     const u = await registerUser(t);
-    const small = `data:image/png;base64,${Buffer.alloc(1024).toString('base64')}`;
+    const pngHeader = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const small = `data:image/png;base64,${Buffer.concat([pngHeader, Buffer.alloc(1016)]).toString('base64')}`;
     expect((await t.request('PUT', '/api/auth/me', { token: u.token, body: { profile_image: small } })).status).toBe(200);
     const big = `data:image/png;base64,${Buffer.alloc(513 * 1024).toString('base64')}`;
     const res = await t.request('PUT', '/api/auth/me', { token: u.token, body: { profile_image: big } });

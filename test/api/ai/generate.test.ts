@@ -22,6 +22,19 @@ beforeEach(async () => {
   user = await newUser(s.t, 10);
 });
 
+describe('ideas without letters', () => {
+  it('an analysis stored with no words (before the rule, or imported) is a 400 naming business_idea, and no model call is made', async () => {
+    s.fake.setDefault(answerSections());
+    const id = await createAnalysis(s.t, user);
+    await s.t.db.execute(sql`UPDATE analyses SET business_idea = ${'\u200b'.repeat(20) + '?!.,;:'} WHERE id = ${id}`);
+    const res = await generate(s.t, user, { analysis_id: id });
+    expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+    expect(res.body.details.issues.map((i: { path: string }) => i.path)).toEqual(['business_idea']);
+    expect(s.fake.requests).toEqual([]);
+    expect(await ledgerOf(s.t, id)).toEqual([]);
+  });
+});
+
 describe('free report', () => {
   it('generates exactly overview and market, stores them, and returns the analysis', async () => {
     s.fake.setDefault(answerSections());

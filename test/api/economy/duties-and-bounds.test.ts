@@ -148,3 +148,78 @@ describe('bounded numbers', () => {
     expect(many.body.details.issues.map((i: { path: string }) => i.path)).toEqual(['quantity']);
   });
 });
+
+describe('payment proofs lead to the public internet and hold what they declare', () => {
+  const proof = async (payment_proof: string) => {
+    const buyer = await registerUser(t);
+    return t.request('POST', '/api/payments', { token: buyer.token, body: { ...base(), payment_proof } });
+  };
+
+  it.each([
+    'https://127.0.0.1/receipt.png',
+    'https://localhost/receipt.png',
+    'https://api.localhost/receipt.png',
+    'https://10.1.2.3/receipt.png',
+    'https://172.20.0.5/receipt.png',
+    'https://192.168.1.10/receipt.png',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://100.64.0.1/x.png',
+    'https://0.0.0.0/x.png',
+    'https://2130706433/receipt.png',
+    'https://0x7f.1/receipt.png',
+    'https://[::1]/receipt.png',
+    'https://[fe80::1]/receipt.png',
+    'https://[fd00::5]/receipt.png',
+    'https://[::ffff:127.0.0.1]/receipt.png',
+    'https://intranet/receipt.png',
+    'https://user:secret@bank.example.com/receipt.png',
+    'https://token@bank.example.com/receipt.png',
+  ])('%s is a 400 naming payment_proof', async (url) => {
+    const res = await proof(url);
+    expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+    expect(res.body.details.issues.map((i: { path: string }) => i.path)).toEqual(['payment_proof']);
+  });
+
+  it('public https links are accepted', async () => {
+    for (const url of ['https://bank.example.com/receipt.png', 'https://8.8.8.8/r.png', 'https://[2001:4860::8888]/r.png']) {
+      expect((await proof(url)).status, url).toBe(201);
+    }
+  });
+
+  it('a data URL whose bytes are not the declared image type is a 400 naming payment_proof', async () => {
+    const pdf = Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj').toString('base64');
+    const html = Buffer.from('<html><script>alert(1)</script></html>').toString('base64');
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).toString('base64');
+    for (const url of [`data:image/png;base64,${pdf}`, `data:image/jpeg;base64,${html}`, `data:image/webp;base64,${png}`, `data:image/jpeg;base64,${png}`]) {
+      const res = await proof(url);
+      expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+      expect(res.body.details.issues.map((i: { path: string }) => i.path)).toEqual(['payment_proof']);
+    }
+    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.from([36, 0, 0, 0]), Buffer.from('WEBPVP8 ')]).toString('base64');
+    expect((await proof(`data:image/png;base64,${png}`)).status).toBe(201);
+    expect((await proof(`data:image/webp;base64,${webp}`)).status).toBe(201);
+  });
+});
+
+describe('ideas without letters', () => {
+  it.each([
+    ['only zero-width spaces', '\u200b'.repeat(40)],
+    ['only punctuation', '!!!???...,,,;;;:::---'],
+    ['only digits', '1234567890 0987654321'],
+  ])('%s: creation is a 400 naming business_idea', async (_name, idea) => {
+    const user = await registerUser(t);
+    const res = await t.request('POST', '/api/analyses', { token: user.token, body: { business_idea: idea, report_language: 'en' } });
+    expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+    expect(res.body.details.issues.map((i: { path: string }) => i.path)).toEqual(['business_idea']);
+  });
+
+  it('an update to such an idea is refused too; a plain short idea in Arabic or English is accepted', async () => {
+    const user = await registerUser(t);
+    const ar = await t.request('POST', '/api/analyses', { token: user.token, body: { business_idea: 'مخبز صغير في حمص', report_language: 'ar' } });
+    expect(ar.status).toBe(201);
+    const en = await t.request('POST', '/api/analyses', { token: user.token, body: { business_idea: 'A bakery in Homs', report_language: 'en' } });
+    expect(en.status).toBe(201);
+    const update = await t.request('PUT', `/api/analyses/${en.body.data.id}`, { token: user.token, body: { business_idea: '..........!!' } });
+    expectErrorEnvelope(update, 400, 'VALIDATION_ERROR');
+  });
+});

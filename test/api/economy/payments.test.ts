@@ -101,10 +101,11 @@ describe('POST /api/payments', () => {
 
   it('answers 413 for a proof image over 5 MiB (decoded) and accepts one just under', async () => {
     const u = await registerUser(t);
-    const b64 = (bytes: number) => Buffer.alloc(bytes, 7).toString('base64');
+    // A JPEG signature (FF D8 FF) followed by filler: the declared type must match the first bytes.
+    const b64 = (bytes: number) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(bytes - 4, 7)]).toString('base64');
     const big = await t.request('POST', '/api/payments', {
       token: u.token,
-      body: { ...base(), payment_proof: `data:image/png;base64,${b64(5 * 1024 * 1024 + 3)}` },
+      body: { ...base(), payment_proof: `data:image/jpeg;base64,${b64(5 * 1024 * 1024 + 3)}` },
     });
     expectErrorEnvelope(big, 413, 'PAYLOAD_TOO_LARGE');
     const fits = await t.request('POST', '/api/payments', {
