@@ -5,7 +5,7 @@
  * Walked by the super admin, who sees every list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, loginAdmin, registerUser, type TestApp, type TestUser } from '../support/harness.js';
+import { createTestApp, loginAdmin, registerUser, type TestApp, userWithPermissions, type TestUser } from '../support/harness.js';
 import { completeAnalysis, createAnalysis } from './content/helpers.js';
 import { createDiscount, seededCatalog, submitPayment, uniqueCode } from './economy/helpers.js';
 
@@ -31,8 +31,9 @@ beforeAll(async () => {
     .filter(([, item]) => item.get?.responses?.['200']?.content?.['application/json']?.schema?.properties?.pagination)
     .map(([path]) => ({ key: `GET ${path}`, path }));
 
-  // At least one row in every list. The adjustment books a ledger entry, a notification and an audit entry.
-  expect((await t.request('POST', `/api/users/${admin.id}/adjust-credits`, { token: admin.token, body: { credits: 5, reason: 'seed' } })).status).toBe(200);
+  // At least one row in every list. The adjustment (by another user: nobody adjusts their own balance) books a ledger entry, a notification and an audit entry.
+  const accountant = await userWithPermissions(t, ['manage_credits']);
+  expect((await t.request('POST', `/api/users/${admin.id}/adjust-credits`, { token: accountant.token, body: { credits: 5, reason: 'seed' } })).status).toBe(200);
   const analysis = await createAnalysis(t, admin);
   await completeAnalysis(t, analysis.id);
   expect((await t.request('POST', '/api/report-shares', { token: admin.token, body: { analysis_id: analysis.id } })).status).toBe(201);
