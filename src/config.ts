@@ -3,7 +3,7 @@
  * Development and test get safe local defaults; production refuses missing or weak secrets, default
  * values and a wildcard CORS origin, naming the offending settings (in logs, never in responses).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const APP_ENVS = ['development', 'test', 'production'] as const;
 export type AppEnvName = (typeof APP_ENVS)[number];

@@ -3,7 +3,7 @@
  * Any failure is returned as a code, never thrown: the caller then answers with the local verdict,
  * `ai_checked: false` and that code as `ai_error` (it never fails open silently).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createMessage, aiTuning, type AiContext, type AttemptRecord, type FailedCall } from './client.js';
 import type { AiFailureCode } from './errors.js';
 import { modelSchema } from './json-schema.js';

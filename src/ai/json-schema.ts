@@ -6,7 +6,7 @@
  * bounds are taken OUT of the schema and written INTO the property's description, where the model
  * reads them as instructions; zod then checks them, with every bound, on the way back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 type Node = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  * its schema errors — inside the section's deadline. Nothing unvalidated ever leaves this module.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { SectionName } from '../db/schema.js';
 import { createMessage, type AiContext, type AttemptRecord, type FailedCall } from './client.js';
 import type { AiFailureCode } from './errors.js';

@@ -1,5 +1,5 @@
 /** Password policy (SPEC §2) and the hashing parameters the environment uses. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config.js';
 import { PRODUCTION_SCRYPT, TEST_SCRYPT, type ScryptParams } from './password.js';
 

@@ -3,7 +3,7 @@
  * `describe(...)` (responses, errors) and the auth guards (security, 401/403). Nothing is listed by hand.
  */
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { readMeta, type AuthMeta, type DescribeMeta, type ValidatorMeta } from './route-meta.js';
 

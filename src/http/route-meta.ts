@@ -5,7 +5,7 @@
  * very schemas and guards that run, and a route without `describe(...)` is detected by a test.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ErrorCode } from '../errors.js';
 import type { Permission } from '../auth/permissions.js';
 

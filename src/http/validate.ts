@@ -6,7 +6,7 @@
  */
 import { zValidator } from '@hono/zod-validator';
 import type { Context, MiddlewareHandler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, type ValidationIssue } from '../errors.js';
 import type { Lang } from '../i18n/messages.js';
 import { arabicZodErrors } from '../i18n/zod-arabic.js';

@@ -4,7 +4,7 @@
  * origin are phrased in Arabic, and every other issue keeps the locale's (already Arabic) wording.
  * Only the Arabic locale is imported (`zod/v4/locales/ar.js`), not the whole set of locales.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import arabicLocale from 'zod/v4/locales/ar.js';
 
 const fallback = arabicLocale().localeError;

@@ -1,7 +1,7 @@
 /** /api/activity-feed — the signed-in user's own events, written by the server (SPEC §7). */
 import { count, eq, getTableColumns } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { activityFeed } from '../db/schema.js';
 import { paginated } from '../http/envelope.js';

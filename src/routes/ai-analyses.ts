@@ -3,7 +3,7 @@
  * upgrade-premium (SPEC §5, §10) and validate-idea (SPEC §5, §10).
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { aiContextFor } from '../ai/client.js';
 import { checkIdeaLocally } from '../ai/idea-checks.js';
 import { askIdeaOpinion } from '../ai/idea-opinion.js';

@@ -5,7 +5,7 @@
  * (or `error`); otherwise the reply is returned whole. Only a successful exchange is persisted.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { chatMessages, chatSystemPrompt } from '../ai/chat-context.js';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
 import { streamMessage } from '../ai/stream.js';

@@ -5,7 +5,7 @@
  * Then: `Accept: text/event-stream` → progress events as they happen; otherwise the analysis when done.
  */
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runGeneration, type RunEvent, type RunResult } from '../ai/runner.js';
 import { requireUser } from '../auth/guards.js';
 import { SECTION_NAMES } from '../db/schema.js';

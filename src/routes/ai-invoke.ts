@@ -4,7 +4,7 @@
  * (they hold the permission): no data-block wrapping, but the same retry budget and error hygiene.
  */
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
 import { requirePermission } from '../auth/guards.js';
 import { AppError } from '../errors.js';

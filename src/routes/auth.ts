@@ -1,7 +1,7 @@
 /** /api/auth — identity (SPEC §2). */
 import { eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EmailInput, PasswordInput, scryptParamsFor } from '../auth/credentials.js';
 import { requireUser, requireUserWithProfile } from '../auth/guards.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';

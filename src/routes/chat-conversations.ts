@@ -5,7 +5,7 @@
  */
 import { and, count, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { analyses, chatConversations } from '../db/schema.js';
 import { notFound } from '../errors.js';

@@ -4,7 +4,7 @@
  */
 import { and, count, eq, getTableColumns, notInArray, sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { emailTemplates } from '../db/schema.js';

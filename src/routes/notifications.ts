@@ -4,7 +4,7 @@
  */
 import { and, count, eq, getTableColumns, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertPermission, requirePermission, requireUser } from '../auth/guards.js';
 import { notifications } from '../db/schema.js';
 import { notFound } from '../errors.js';

@@ -1,7 +1,7 @@
 /** /api/payment-methods — how buyers pay (public list) and its administration (SPEC §4). */
 import { asc, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import type { Database } from '../db/client.js';
 import { paymentMethods } from '../db/schema.js';

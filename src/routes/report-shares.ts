@@ -4,7 +4,7 @@
  */
 import { and, count, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { analyses, reportShares } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';

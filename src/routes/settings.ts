@@ -4,7 +4,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import { systemSettings } from '../db/schema.js';
 import { AppError } from '../errors.js';

@@ -1,7 +1,7 @@
 /** /api (index), /api/health, /api/openapi.json, /api/docs. */
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { APP_VERSION } from '../version.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';

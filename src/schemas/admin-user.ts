@@ -1,5 +1,5 @@
 /** Users as administrators see and change them (SPEC §7 "Users (admin)"). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthUser } from '../auth/current-user.js';
 import { listQuery } from '../http/pagination.js';
 import { queryBoolean } from './query-boolean.js';

@@ -1,5 +1,5 @@
 /** Roles and audit logs as administrators see them (SPEC §2, §7, §10 "Roles and settings"). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text } from './common.js';

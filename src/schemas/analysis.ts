@@ -2,7 +2,7 @@
  * Request and response schemas of analyses (SPEC §5, §10 "Reports and AI"). Request bodies are strict:
  * status, tier, report, scores, owner and usage are server-owned, so naming one is a 400.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ideaHasLetters } from '../ai/idea-checks.js';
 import { ANALYSIS_STATUSES, REPORT_TYPES, SECTION_NAMES, SECTION_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';

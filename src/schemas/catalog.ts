@@ -1,5 +1,5 @@
 /** Credit packages and payment methods (SPEC §4): request bodies, response shapes, serializers. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { creditPackages, paymentMethods } from '../db/schema.js';
 import { isoDate, text, toIso } from './common.js';
 import { listQuery } from '../http/pagination.js';

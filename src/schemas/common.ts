@@ -1,5 +1,5 @@
 /** Small schema pieces shared by request and response schemas. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { imageMatchesType, unsafeLinkReason } from './public-url.js';
 
 export const isoDate = z.iso.datetime();

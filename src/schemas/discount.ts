@@ -1,5 +1,5 @@
 /** Discount codes (SPEC §4, §10): admin bodies, the validate call, response shapes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { discountCodes } from '../db/schema.js';
 import { REDEMPTION_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';

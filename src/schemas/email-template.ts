@@ -1,5 +1,5 @@
 /** Request and response schemas of email templates (SPEC §7). */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { emailTemplates } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { placeholdersOf } from '../services/email-render.js';

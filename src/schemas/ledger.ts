@@ -1,5 +1,5 @@
 /** Ledger rows as the API returns them (SPEC §3). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TRANSACTION_TYPES, transactions } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';

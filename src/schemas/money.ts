@@ -3,7 +3,7 @@
  * numbers in the API, at most two decimals on input. Arithmetic on money happens in SQL (numeric),
  * never on JS floats: see services/pricing.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const MAX_USD = 1_000_000;
 

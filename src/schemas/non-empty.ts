@@ -1,5 +1,5 @@
 /** Update bodies (PUT) must change something; the check runs only on an otherwise valid body. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * An empty object is a 400 ("at least one field is required"). Unknown fields are reported on their

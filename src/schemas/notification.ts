@@ -1,5 +1,5 @@
 /** Request and response schemas of notifications (SPEC §7, §10). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTIFICATION_TYPES, type notifications } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';

@@ -1,6 +1,6 @@
 /** Payments (SPEC §4): the create body (never amounts), list and detail shapes, and the columns behind them. */
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PAYMENT_STATUSES, payments } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { httpsUrlOrImageDataUrl, isoDate, text, toIso } from './common.js';

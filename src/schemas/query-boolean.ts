@@ -1,4 +1,4 @@
 /** A boolean query parameter: exactly `true` or `false` (anything else is a 400 naming it). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

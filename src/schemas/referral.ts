@@ -1,5 +1,5 @@
 /** Referrals (SPEC §4, §10) as the API returns them. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REFERRAL_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';

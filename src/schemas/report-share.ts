@@ -1,5 +1,5 @@
 /** Request and response schemas of report shares (SPEC §7, §10). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPORT_TYPES, SECTION_NAMES } from '../db/schema.js';
 import { isoDate, language } from './common.js';
 import { nonEmpty } from './non-empty.js';

@@ -1,5 +1,5 @@
 /** The user object as the API returns it (SPEC §2): never the password hash or other secrets. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthUser } from '../auth/current-user.js';
 import { NOTIFICATION_TYPES } from '../db/schema.js';
 import { httpsUrlOrImageDataUrl, isoDate, language, text, toIso } from './common.js';

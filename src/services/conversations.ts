@@ -5,7 +5,7 @@
  * database) holds under concurrent requests without a read-then-write.
  */
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from '../db/client.js';
 import { isCheckViolation } from '../db/errors.js';
 import { chatConversations, type ChatMessage } from '../db/schema.js';

@@ -1,7 +1,7 @@
 /** Discount code reads that are more than a lookup: the buyer's quote, and who used a code. */
 import { count, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
 import { orderBy, pageWindow, readPage, withTotal, type listQuery } from '../http/pagination.js';

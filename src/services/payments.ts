@@ -12,7 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { isCheckViolation, isForeignKeyViolation, pgErrorOf } from '../db/errors.js';
 import { AppError, type ValidationIssue } from '../errors.js';
 import type { MessageKey } from '../i18n/messages.js';

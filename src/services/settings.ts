@@ -3,7 +3,7 @@
  * A missing row means the default; reading a value is part of the caller's query or batch.
  */
 import { inArray } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Database } from '../db/client.js';
 import { systemSettings } from '../db/schema.js';
 

@@ -1,7 +1,7 @@
 /** SPEC §1 conventions and the app shell: envelope, error tiers, i18n, request ids, CORS, limits, health, OpenAPI. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPException } from 'hono/http-exception';
-import { z } from 'zod';
+import * as z from 'zod';
 import { faults } from '../../src/local/sql-endpoint.js';
 import { body } from '../../src/http/validate.js';
 import { describe as describeRoute } from '../../src/http/route-meta.js';

@@ -1,7 +1,7 @@
 import Anthropic, { type APIError } from '@anthropic-ai/sdk';
 import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   delay, fn, jsonResult, networkError, overloaded, rateLimited, startFakeAnthropic, streamError,
   strictSchemaProblem, text, toolResult, truncated, type FakeAnthropic,

@@ -2,7 +2,7 @@
  * Field builders shared by the section schemas. Bounds are generous on purpose: they catch broken
  * or runaway output, not stylistic choices; the prompt asks for the shape the web client renders best.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A short label (a name, a segment, a timeline). */
 export const label = () => z.string().trim().min(1).max(300);

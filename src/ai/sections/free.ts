@@ -1,5 +1,5 @@
 /** The two sections every report gets (REPORT_SECTIONS.md): `overview` and `market`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { amount, label, prose, strings } from './fields.js';
 
 export const OverviewSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * the single source of truth: the model-facing tool schema is derived from them (json-schema.ts) and
  * every reply is validated with them, bounds included, before anything is stored.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { SectionName } from '../../db/schema.js';
 import { PREMIUM_ONLY_SECTIONS } from '../../services/analyses.js';
 import { modelSchema } from '../json-schema.js';

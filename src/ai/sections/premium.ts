@@ -1,5 +1,5 @@
 /** The four premium-only sections (REPORT_SECTIONS.md): business, technical, financial, strategy. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { amount, label, level, prose, strings } from './fields.js';
 
 export const BusinessSchema = z.strictObject({

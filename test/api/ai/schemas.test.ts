@@ -2,7 +2,7 @@
 // enforces them, through the real SDK), and what comes back is checked with every bound.
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { modelSchema } from '../../../src/ai/json-schema.js';
 import { IdeaOpinionSchema } from '../../../src/ai/idea-opinion.js';
 import { SECTION_SPECS, sectionTool } from '../../../src/ai/sections/index.js';
