@@ -5,7 +5,7 @@
  *
  * Two builds run side by side: the one `wrangler deploy` uploads (as configured, unminified: its
  * module comments name every input) and a `--minify` one for the size it would have minified.
- * Sizes go to the test output and to dist/worker-bundle-size.json (printed by .ci/run).
+ * Sizes go to the test output and to test-results/worker-bundle-size.json (printed by .ci/run; dist/ is the Node build).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,8 +82,8 @@ describe('Worker bundle (wrangler deploy --dry-run)', () => {
       },
       buildMs: { deploy: deploy.result.ms, minified: minified.result.ms },
     };
-    mkdirSync(join(ROOT, 'dist'), { recursive: true });
-    writeFileSync(join(ROOT, 'dist', 'worker-bundle-size.json'), `${JSON.stringify(report, null, 2)}\n`);
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    writeFileSync(join(ROOT, 'test-results', 'worker-bundle-size.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.info(
       `Worker bundle: ${kib(report.deploy.raw)} raw / ${kib(report.deploy.gzip)} gzip as deployed; ` +
         `minified ${kib(report.minified.raw)} / ${kib(report.minified.gzip)} gzip ` +
