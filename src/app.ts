@@ -8,6 +8,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from './errors.js';
 import { appContext, languageContext } from './http/context.js';
+import { LOCAL_SCALAR_PATH, serveDocsPage, serveScalarBundle } from './http/docs-page.js';
 import { notFound, onError } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { buildOpenApiDocument } from './http/openapi.js';
@@ -19,7 +20,7 @@ import { chatConversationsRoutes } from './routes/chat-conversations.js';
 import { emailTemplatesRoutes } from './routes/email-templates.js';
 import { notificationsRoutes } from './routes/notifications.js';
 import { reportSharesRoutes } from './routes/report-shares.js';
-import { APP_VERSION, docsPage, healthRoutes } from './routes/system.js';
+import { APP_VERSION, healthRoutes } from './routes/system.js';
 import { aiAnalysesRoutes } from './routes/ai-analyses.js';
 import { aiRoutes } from './routes/ai.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
@@ -159,7 +160,18 @@ export function createApp() {
   app.get(
     '/api/docs',
     describe({ summary: 'Interactive API reference (HTML)', tags: ['system'], responseKind: 'html' }),
-    (c) => c.html(docsPage('/api/openapi.json')),
+    serveDocsPage,
+  );
+  app.get(
+    LOCAL_SCALAR_PATH,
+    describe({
+      summary: 'The API reference script (JavaScript)',
+      description: 'The pinned Scalar bundle the docs page loads, served by the app where the package is installed (development on Node); 404 elsewhere (the page then loads the same bytes from the CDN).',
+      tags: ['system'],
+      responseKind: 'raw',
+      errors: ['NOT_FOUND'],
+    }),
+    serveScalarBundle,
   );
 
   app.onError(onError);

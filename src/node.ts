@@ -14,9 +14,11 @@ import { createDb } from './db/client.js';
 import { seedDatabase } from './db/seed.js';
 import { socketAddresses } from './http/context.js';
 import { log } from './http/logger.js';
+import { setScalarBundleSource } from './http/docs-page.js';
 import { useBatchedStdoutLogs } from './http/node-log.js';
 import { MIGRATIONS_FOLDER, openAppDatabase } from './local/app-database.js';
 import { MigrationsMissingError, pendingMigrations } from './local/migration-status.js';
+import { installedScalarBundle } from './local/scalar-bundle.js';
 import { runMaintenance } from './services/maintenance.js';
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
@@ -48,6 +50,8 @@ async function main() {
   await seedDatabase(db, config);
   const hostname = process.env.HOST?.trim() || DEFAULT_HOST;
 
+  // /api/docs works offline where @scalar/api-reference is installed (development).
+  setScalarBundleSource(installedScalarBundle);
   const app = createApp();
   const server = serve(
     {

@@ -1,4 +1,4 @@
-/** /api (index), /api/health, /api/openapi.json, /api/docs. */
+/** /api (index), /api/health. The docs page and its script: src/http/docs-page.ts; /api/openapi.json: src/app.ts. */
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
@@ -67,19 +67,3 @@ export const healthRoutes = new Hono<AppEnv>()
       return ok(c, { status: 'ok' as const, database, version: APP_VERSION }, 'ok.healthy');
     },
   );
-
-export function docsPage(specUrl: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8" />
-  <meta name="viewport" content="width=device-width, initial-scale=1" />
-  <title>Planlyze API reference</title>
-</head>
-<body>
-  <noscript>The interactive reference needs JavaScript. The raw document is at <a href="${specUrl}">${specUrl}</a>.</noscript>
-  <script id="api-reference" data-url="${specUrl}"></script>
-  <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference@1"></script>
-</body>
-</html>`;
-}

@@ -18,6 +18,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/health',
   'GET /api/openapi.json',
   'GET /api/docs',
+  'GET /api/docs/scalar.js',
   'POST /api/auth/register',
   'POST /api/auth/login',
   'GET /api/credit-packages',
