@@ -12,10 +12,16 @@
  * server, that server is served the same way.
  *
  * Environment: PORT (Worker, default 8787), DEV_SQL_PORT (endpoint, default 8788), ADMIN_EMAIL /
- * ADMIN_PASSWORD (seeded super admin). Other Worker settings go in .dev.vars (wrangler's own file).
+ * ADMIN_PASSWORD (seeded super admin). Every other setting (ANTHROPIC_API_KEY, CORS_ORIGINS, …) reaches
+ * the Worker from the shell or from .dev.vars, the shell winning (./support/dev-env.ts). Offline, the
+ * start is quiet: no metrics, no update check, no Request.cf download.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
 import { seedDatabase } from '../src/db/seed.js';
@@ -24,6 +30,9 @@ import { DataDirLockedError } from '../src/local/data-dir-lock.js';
 import { serveSqlEndpoint, type SqlHttpServer } from '../src/local/http-server.js';
 import { localDatabaseUrl } from '../src/local/neon-local.js';
 import { describeTarget } from './support/describe-target.js';
+import { devEnvFile, QUIET_WRANGLER_ENV } from './support/dev-env.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const WRANGLER = 'node_modules/.bin/wrangler';
 const READY_TIMEOUT_MS = 90_000;
@@ -64,7 +73,13 @@ async function main() {
     }
     throw e;
   }
+  // The Worker's settings: .dev.vars (else .env) and then the shell's, in a private file wrangler reads.
+  const envDir = mkdtempSync(join(tmpdir(), 'planlyze-dev-'));
+  const envFile = join(envDir, 'worker.env');
+  const settings = devEnvFile(ROOT, process.env);
+  writeFileSync(envFile, settings.text, { mode: 0o600 });
   const cleanup = async () => {
+    rmSync(envDir, { recursive: true, force: true });
     await sqlServer.close().catch(() => {});
     await database.close().catch(() => {});
   };
@@ -74,13 +89,14 @@ async function main() {
     '--ip', '127.0.0.1',
     '--port', String(workerPort),
     '--show-interactive-dev-session=false',
+    '--env-file', envFile,
     // --var wins over wrangler.toml [vars] and .dev.vars, and wrangler hides its value in its output.
     '--var', `DATABASE_URL:${localDatabaseUrl(sqlServer.port)}`,
     ...process.argv.slice(2),
   ];
   const wrangler = spawn(WRANGLER, args, {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    env: { ...process.env, ...QUIET_WRANGLER_ENV },
   });
   const exited = new Promise<number>((resolve) => {
     wrangler.on('exit', (code, signal) => resolve(code ?? (signal ? 0 : 1)));
@@ -110,7 +126,9 @@ async function main() {
     if (ready) {
       console.log(
         `\nPlanlyze API (wrangler dev): ${base}/api  — docs ${base}/api/docs\n` +
-          `Database: ${describeTarget(url, DEFAULT_PGLITE_DIR)} via the local SQL endpoint ${sqlServer.url}. Ctrl-C stops both.\n`,
+          `Database: ${describeTarget(url, DEFAULT_PGLITE_DIR)} via the local SQL endpoint ${sqlServer.url}. Ctrl-C stops both.\n` +
+          `Worker settings: wrangler.toml [vars]${settings.from ? `, ${settings.from}` : ''}` +
+          `${settings.passed.length ? `, and from the shell: ${settings.passed.join(', ')}` : ''}.\n`,
       );
     } else if (!stopping) {
       console.error(`wrangler dev did not answer on ${base} within ${READY_TIMEOUT_MS / 1000}s.`);

@@ -52,6 +52,9 @@ const EnvSchema = z.object({
   DB_QUERY_TIMEOUT_MS: int(100, 300_000).default(15_000),
 });
 
+/** Every setting the schema reads (e.g. what `npm run dev` passes from the shell to the Worker). */
+export const CONFIG_KEYS = Object.keys(EnvSchema.shape) as readonly (keyof z.infer<typeof EnvSchema>)[];
+
 export interface Config {
   appEnv: AppEnvName;
   databaseUrl: string;

@@ -8,13 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { QUIET_WRANGLER_ENV } from '../../scripts/support/dev-env.js';
 import { freePort } from '../support/free-port.js';
 
 export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' };
+const WRANGLER_ENV = { ...process.env, ...QUIET_WRANGLER_ENV, NO_COLOR: '1', FORCE_COLOR: '0' };
 
 export interface WranglerDev {
   /** e.g. http://127.0.0.1:40123 */
