@@ -14,7 +14,8 @@ import { useBatchedStdoutLogs } from './http/node-log.js';
 import { openAppDatabase } from './local/app-database.js';
 import { runMaintenance } from './services/maintenance.js';
 
-const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
+/** Every minute, like the Worker cron: a dead run is settled (refund, notification) within a minute. */
+const MAINTENANCE_INTERVAL_MS = 60 * 1000;
 
 async function main() {
   // Validate what we were given before opening anything.

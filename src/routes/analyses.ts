@@ -20,9 +20,10 @@ import {
   UpdateAnalysisBody,
 } from '../schemas/analysis.js';
 import { recordActivity } from '../services/activity.js';
-import { createAnalysisSections, loadAnalysis, serializeAnalysis, serializeAnalysisSummary } from '../services/analyses.js';
+import { createAnalysisSections, hasUnsettledStaleSection, loadAnalysis, serializeAnalysis, serializeAnalysisSummary } from '../services/analyses.js';
 import { softDeleteAnalysis, updateOwnAnalysis } from '../services/analysis-changes.js';
 import { listAnalyses } from '../services/analysis-list.js';
+import { sweepStaleSections } from '../services/report-finish.js';
 import type { AppEnv } from '../types.js';
 
 const TAGS = ['analyses'];
@@ -110,7 +111,9 @@ export const analysesRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       summary: 'Get an analysis with its report',
-      description: "The owner's, or anyone's with `view_analyses`; otherwise 404.",
+      description:
+        "The owner's, or anyone's with `view_analyses`; otherwise 404. A section still `processing` past AI_SECTION_TIMEOUT_S " +
+        'is settled by this read (failed, refund rule applied, owner notified) before the answer.',
       tags: TAGS,
       response: AnalysisSchema,
       errors: ['NOT_FOUND'],
@@ -119,8 +122,15 @@ export const analysesRoutes = new Hono<AppEnv>()
     idParam(),
     async (c) => {
       const { db, user } = c.var;
-      const analysis = await loadAnalysis(db, c.req.valid('param').id, user);
+      const id = c.req.valid('param').id;
+      let analysis = await loadAnalysis(db, id, user);
       if (!analysis) throw notFound();
+      // The read that would show a dead run's sections failed settles them first (refund, notification),
+      // instead of leaving that to the next sweep (SPEC §6 "and on read"). Rare: only runs that died.
+      if (hasUnsettledStaleSection(analysis, readOptions(c))) {
+        await sweepStaleSections(db, c.var.config.aiSectionTimeoutS, id);
+        analysis = (await loadAnalysis(db, id, user)) ?? analysis;
+      }
       return ok(c, serializeAnalysis(analysis, user, readOptions(c)));
     },
   )
