@@ -7,8 +7,9 @@ import { Hono, type Context } from 'hono';
 import { requirePermission, requireUser } from '../auth/guards.js';
 import { analyses } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
+import { pageWindow } from '../http/pagination.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
   AdminAnalysisListQuery,
@@ -20,7 +21,7 @@ import {
   UpdateAnalysisBody,
 } from '../schemas/analysis.js';
 import { recordActivity } from '../services/activity.js';
-import { createAnalysisSections, hasUnsettledStaleSection, loadAnalysis, serializeAnalysis, serializeAnalysisSummary } from '../services/analyses.js';
+import { createAnalysisSections, hasUnsettledStaleSection, loadAnalysis, serializeAnalysis } from '../services/analyses.js';
 import { softDeleteAnalysis, updateOwnAnalysis } from '../services/analysis-changes.js';
 import { listAnalyses } from '../services/analysis-list.js';
 import { sweepStaleSections } from '../services/report-finish.js';
@@ -86,8 +87,8 @@ export const analysesRoutes = new Hono<AppEnv>()
     requireUser,
     query(AnalysisListQuery),
     async (c) => {
-      const { rows, pagination } = await listAnalyses(c, c.req.valid('query'), eq(analyses.userId, c.var.user.id));
-      return paginated(c, rows.map(serializeAnalysisSummary), pagination);
+      const input = c.req.valid('query');
+      return paginatedJson(c, await listAnalyses(c.var.db, pageWindow(c, input), input, eq(analyses.userId, c.var.user.id)));
     },
   )
   .get(
@@ -103,8 +104,8 @@ export const analysesRoutes = new Hono<AppEnv>()
     query(AdminAnalysisListQuery),
     async (c) => {
       const input = c.req.valid('query');
-      const { rows, pagination } = await listAnalyses(c, input, input.user_id ? eq(analyses.userId, input.user_id) : undefined);
-      return paginated(c, rows.map((r) => ({ ...serializeAnalysisSummary(r), user_id: r.userId })), pagination);
+      const scope = input.user_id ? eq(analyses.userId, input.user_id) : undefined;
+      return paginatedJson(c, await listAnalyses(c.var.db, pageWindow(c, input), input, scope, true));
     },
   )
   .get(
