@@ -8,8 +8,9 @@
  * So the worst case of one call is bounded by its deadline, whatever the upstream does.
  * Everything here is fetch-based and runs unchanged on Workers and Node.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Config } from '../config.js';
+import { MessagesClient } from './anthropic.js';
 import { AiCallError, classifyAiError, type AiFailureCode } from './errors.js';
 
 export interface AiTuning {
@@ -57,7 +58,7 @@ export function setAiTuning(overrides: Partial<AiTuning>): () => void {
 }
 
 export interface AiContext {
-  client: Anthropic;
+  client: MessagesClient;
   model: string;
 }
 
@@ -65,7 +66,7 @@ export interface AiContext {
 export function aiContextFor(config: Config): AiContext | null {
   const { apiKey, model, baseUrl } = config.anthropic;
   if (!apiKey) return null;
-  const client = new Anthropic({
+  const client = new MessagesClient({
     apiKey,
     // Explicit values, so nothing is picked up from a process environment behind the config's back.
     authToken: null,
