@@ -21,7 +21,8 @@ import { MigrationsMissingError, pendingMigrations } from './local/migration-sta
 import { installedScalarBundle } from './local/scalar-bundle.js';
 import { runMaintenance } from './services/maintenance.js';
 
-const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
+/** Every minute, like the Worker cron: a dead run is settled (refund, notification) within a minute. */
+const MAINTENANCE_INTERVAL_MS = 60 * 1000;
 /** Loopback unless HOST says otherwise: a development server with development secrets stays on this machine. */
 const DEFAULT_HOST = '127.0.0.1';
 

@@ -30,13 +30,19 @@ export interface AiTuning {
   sectionConcurrency: number;
 }
 
+/**
+ * What a user waits for at worst. A section reply streams at roughly 50–80 tokens/s, so even the largest
+ * first attempt (market, 8,192 tokens) normally lands well inside 90 s; a model call that hangs is cut
+ * there, and a section gives up after 150 s in all (a second attempt gets what is left), is stored
+ * failed and its share refunded at once — instead of holding the run `processing` for five minutes.
+ */
 const DEFAULT_TUNING: AiTuning = {
-  attemptTimeoutMs: 120_000,
+  attemptTimeoutMs: 90_000,
   maxAttempts: 3,
   backoffBaseMs: 1_000,
   backoffMaxMs: 8_000,
   maxRetryAfterMs: 20_000,
-  sectionBudgetMs: 300_000,
+  sectionBudgetMs: 150_000,
   interactiveBudgetMs: 90_000,
   sectionConcurrency: 6,
 };
