@@ -13,6 +13,7 @@ import { log } from './http/logger.js';
 import { useBatchedStdoutLogs } from './http/node-log.js';
 import { openAppDatabase } from './local/app-database.js';
 import { runMaintenance } from './services/maintenance.js';
+import { flushRequestLogs } from './services/request-logs.js';
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -61,6 +62,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {
+      await flushRequestLogs(2000); // queued request-log rows, with a deadline (SPEC-WAVE2 §15.2)
       await database.close();
       process.exit(0);
     });

@@ -6,10 +6,16 @@
 import { purgeDeadSessions } from '../auth/sessions.js';
 import type { Database } from '../db/client.js';
 import { purgeExpiredRateLimits } from './rate-limit.js';
+import { purgeOldSpam } from './contact.js';
+import { pruneRequestLogs } from './request-logs.js';
 import { sweepStaleSections } from './report-finish.js';
 
-export async function runMaintenance(db: Database, options: { aiSectionTimeoutS: number }): Promise<{ staleSections: number }> {
-  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db)]);
+export async function runMaintenance(
+  db: Database,
+  options: { aiSectionTimeoutS: number; requestLog: { retentionDays: number } },
+): Promise<{ staleSections: number; requestLogsPruned: number }> {
+  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db), purgeOldSpam(db)]);
   const staleSections = await sweepStaleSections(db, options.aiSectionTimeoutS);
-  return { staleSections };
+  const requestLogsPruned = await pruneRequestLogs(db, options.requestLog.retentionDays);
+  return { staleSections, requestLogsPruned };
 }
