@@ -82,8 +82,9 @@ function record(c: Context<AppEnv>, startedAt: number): void {
     runtime: executionCtx ? 'workers' : 'node',
     keptBy,
   };
-  if (executionCtx) executionCtx.waitUntil(insertRequestLog(c.var.db, row, config.secretKey));
-  else queueFor(c.var.db, config.secretKey).push(row);
+  const writer = { secretKey: config.secretKey, logLevel: config.logLevel };
+  if (executionCtx) executionCtx.waitUntil(insertRequestLog(c.var.db, row, writer));
+  else queueFor(c.var.db, writer).push(row);
 }
 
 export const requestLogRecorder: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -13,6 +13,7 @@
 import { and, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { apiRequestLogs } from '../db/schema.js';
+import type { Config } from '../config.js';
 import { log } from '../http/logger.js';
 import { hashIp } from './ip-hash.js';
 
@@ -127,18 +128,24 @@ async function toInsert(rows: PendingLogRow[], secretKey: string) {
   );
 }
 
-function warnDropped(reason: string, rows: number, error?: unknown) {
+/** What a writer needs: the key of the IP hash, and the log threshold for its own warnings. */
+export interface WriterOptions {
+  secretKey: string;
+  logLevel?: Config['logLevel'];
+}
+
+function warnDropped(options: WriterOptions, reason: string, rows: number, error?: unknown) {
   // Never the rows themselves: only how many and the error's class.
-  log('warn', 'request log write failed', { reason, rows, error: error instanceof Error ? error.name : undefined });
+  log('warn', 'request log write failed', { reason, rows, error: error instanceof Error ? error.name : undefined }, options.logLevel);
 }
 
 // ─── Workers: one INSERT per kept request, through waitUntil ─────────────────
 
-export async function insertRequestLog(db: Database, row: PendingLogRow, secretKey: string): Promise<void> {
+export async function insertRequestLog(db: Database, row: PendingLogRow, options: WriterOptions): Promise<void> {
   try {
-    await db.insert(apiRequestLogs).values(await toInsert([row], secretKey));
+    await db.insert(apiRequestLogs).values(await toInsert([row], options.secretKey));
   } catch (error) {
-    warnDropped('insert', 1, error);
+    warnDropped(options, 'insert', 1, error);
   }
 }
 
@@ -157,7 +164,7 @@ export class RequestLogQueue {
 
   constructor(
     private readonly db: Database,
-    private readonly secretKey: string,
+    private readonly options: WriterOptions,
     private readonly limits = { maxRows: QUEUE_MAX_ROWS, flushAt: FLUSH_AT_ROWS, intervalMs: FLUSH_INTERVAL_MS },
   ) {}
 
@@ -171,7 +178,7 @@ export class RequestLogQueue {
       const excess = this.rows.length - this.limits.maxRows;
       this.rows.splice(0, excess);
       this.dropped += excess;
-      log('warn', 'request log queue full: oldest rows dropped', { dropped: excess, dropped_total: this.dropped });
+      log('warn', 'request log queue full: oldest rows dropped', { dropped: excess, dropped_total: this.dropped }, this.options.logLevel);
     }
     if (this.rows.length >= this.limits.flushAt) void this.flush();
     else this.schedule();
@@ -199,9 +206,9 @@ export class RequestLogQueue {
       while (this.rows.length > 0) {
         const chunk = this.rows.splice(0, this.limits.flushAt);
         try {
-          await this.db.insert(apiRequestLogs).values(await toInsert(chunk, this.secretKey));
+          await this.db.insert(apiRequestLogs).values(await toInsert(chunk, this.options.secretKey));
         } catch (error) {
-          warnDropped('batch insert', chunk.length, error);
+          warnDropped(this.options, 'batch insert', chunk.length, error);
         }
       }
     })().finally(() => {
@@ -214,10 +221,10 @@ export class RequestLogQueue {
 
 const queues = new Map<Database, RequestLogQueue>();
 
-export function queueFor(db: Database, secretKey: string): RequestLogQueue {
+export function queueFor(db: Database, options: WriterOptions): RequestLogQueue {
   let queue = queues.get(db);
   if (!queue) {
-    queue = new RequestLogQueue(db, secretKey);
+    queue = new RequestLogQueue(db, options);
     queues.set(db, queue);
   }
   return queue;
