@@ -44,6 +44,8 @@ export interface PendingLogRow {
 
 /** 4xx answers kept unconditionally per client IP and minute, per isolate/process (§0.1). */
 export const CLIENT_ERRORS_KEPT_PER_IP_MINUTE = 60;
+/** Addresses tracked per minute; past this, further addresses' 4xx are sampled (memory stays bounded). */
+const MAX_TRACKED_IPS = 10_000;
 let clientErrorMinute = -1;
 const clientErrorsByIp = new Map<string, number>();
 
@@ -55,6 +57,7 @@ function clientErrorBudgetLeft(ip: string, now: number): boolean {
   }
   const used = clientErrorsByIp.get(ip) ?? 0;
   if (used >= CLIENT_ERRORS_KEPT_PER_IP_MINUTE) return false;
+  if (used === 0 && clientErrorsByIp.size >= MAX_TRACKED_IPS) return false;
   clientErrorsByIp.set(ip, used + 1);
   return true;
 }

@@ -162,6 +162,8 @@ describe('landing statistics', () => {
     const author = await registerUser(t);
     const gone = await registerUser(t);
     await t.db.execute(sql`UPDATE users SET is_active = false WHERE id = ${gone.id}`);
+    // Once email verification exists (SPEC-WAVE2 §11.6), only verified users count: verify both.
+    if ('emailVerifiedAt' in users) await t.db.execute(sql`UPDATE users SET email_verified_at = now() WHERE id IN (${author.id}, ${gone.id})`);
     const done = await createAnalysis(t, author);
     await completeAnalysis(t, done.id);
     const deleted = await createAnalysis(t, author);
