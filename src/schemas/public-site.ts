@@ -129,7 +129,7 @@ export const ContactBody = z.strictObject({
   email: z.email().trim().toLowerCase().max(254),
   subject: text(200).optional(),
   message: z.string().trim().min(10).max(5000),
-  website: z.string().max(500).optional().describe('Honeypot: leave empty. Humans never see this field.'),
+  website: z.string().max(5000).optional().describe('Honeypot: leave empty. Humans never see this field.'),
   turnstile_token: z.string().max(4096).optional().describe('Cloudflare Turnstile token; required when the server is configured for it'),
 });
 

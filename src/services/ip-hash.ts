@@ -15,8 +15,18 @@ function keyFor(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** Recent results: a busy client's requests are logged under one hash computed once. Bounded. */
+const MAX_CACHED = 2048;
+const recent = new Map<string, string>();
+
 /** Lower-case hex of HMAC-SHA256(ip), keyed from the application secret. */
 export async function hashIp(secret: string, ip: string): Promise<string> {
+  const cacheKey = `${secret}\u0000${ip}`;
+  const cached = recent.get(cacheKey);
+  if (cached) return cached;
   const signature = await crypto.subtle.sign('HMAC', await keyFor(secret), new TextEncoder().encode(ip));
-  return Array.from(new Uint8Array(signature), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hash = Array.from(new Uint8Array(signature), (b) => b.toString(16).padStart(2, '0')).join('');
+  if (recent.size >= MAX_CACHED) recent.clear();
+  recent.set(cacheKey, hash);
+  return hash;
 }
