@@ -126,13 +126,17 @@ export async function receiveContactMessage(c: Context<AppEnv>, input: ContactIn
     WHERE NOT EXISTS (
       SELECT 1 FROM contact_messages
       WHERE email = ${input.email} AND message = ${message} AND created_at > now() - interval '24 hours')`);
+  // Identical messages sent at the same instant queue on one transaction lock, so the 24 h check of
+  // the second sees the first (a batch is one transaction; the lock ends with it).
+  const serialize = db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${input.email} || chr(10) || ${message}, 0))`);
   if (reason) {
-    await insert;
+    await db.batch([serialize, insert]);
     return;
   }
   const texts = alertTexts(input);
   // Every active account allowed to read the inbox, honouring its notification preferences (SPEC §7).
   await db.batch([
+    serialize,
     insert,
     db.execute(sql`
       INSERT INTO notifications (user_id, type, title, message, title_ar, message_ar, data)
