@@ -1,7 +1,8 @@
 /**
  * Periodic housekeeping, run by the Worker cron (`scheduled`) and by an interval on Node:
- * expired sessions and rate-limit windows (one batch), then sections stuck in `processing` longer
- * than AI_SECTION_TIMEOUT_S are settled as failed, with the refund rule applied.
+ * expired sessions, rate-limit windows and spam contact messages older than 30 days (one batch), then
+ * sections stuck in `processing` longer than AI_SECTION_TIMEOUT_S are settled as failed, with the refund
+ * rule applied, then request logs past REQUEST_LOG_RETENTION_DAYS are deleted (at most 10,000 per run).
  */
 import { purgeDeadSessions } from '../auth/sessions.js';
 import type { Database } from '../db/client.js';
