@@ -11,6 +11,7 @@ import { appContext, languageContext } from './http/context.js';
 import { LOCAL_SCALAR_PATH, serveDocsPage, serveScalarBundle } from './http/docs-page.js';
 import { notFound, onError } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
+import { requestLogRecorder } from './http/request-log.js';
 import { buildOpenApiDocument } from './http/openapi.js';
 import { describe } from './http/route-meta.js';
 import { activityFeedRoutes } from './routes/activity-feed.js';
@@ -33,6 +34,10 @@ import { roleRoutes } from './routes/roles.js';
 import { publicSettingRoutes, systemSettingRoutes } from './routes/settings.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { userRoutes } from './routes/users.js';
+import { contactMessageRoutes, contactRoutes } from './routes/contact.js';
+import { landingStatsRoutes } from './routes/landing-stats.js';
+import { requestLogRoutes } from './routes/request-logs.js';
+import { partnerRoutes, socialMediaRoutes } from './routes/site-content.js';
 import type { AppEnv } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -118,6 +123,7 @@ export function createApp() {
   app.use('*', requestId);
   app.use('*', languageContext);
   app.use('*', requestLogger);
+  app.use('*', requestLogRecorder);
   app.use('*', securityHeaders);
   app.use('*', appContext);
   app.use('*', corsFromConfig);
@@ -149,6 +155,13 @@ export function createApp() {
     // ── ai ──
     .route('/ai', aiRoutes)
     .route('/analyses', aiAnalysesRoutes)
+    // ── public site and support desk ──
+    .route('/contact', contactRoutes)
+    .route('/contact-messages', contactMessageRoutes)
+    .route('/partners', partnerRoutes)
+    .route('/social-media', socialMediaRoutes)
+    .route('/landing-stats', landingStatsRoutes)
+    .route('/api-request-logs', requestLogRoutes)
     ;
 
   // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.

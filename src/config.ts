@@ -16,6 +16,7 @@ export const DEV_DEFAULTS = {
 } as const;
 
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
+export const TURNSTILE_SITEVERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -50,6 +51,13 @@ const EnvSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: int(1, 1000000).default(100),
   RATE_LIMIT_REGISTER_PER_IP: int(1, 1000000).default(20),
   DB_QUERY_TIMEOUT_MS: int(100, 300_000).default(15_000),
+  // SPEC-WAVE2 §14.6, §15.4
+  TURNSTILE_SECRET_KEY: optionalText,
+  TURNSTILE_VERIFY_URL: z.url({ protocol: /^https?$/ }).default(TURNSTILE_SITEVERIFY_URL),
+  REQUEST_LOG_ENABLED: bool.default(true),
+  REQUEST_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).optional(),
+  REQUEST_LOG_SLOW_MS: int(1, 3_600_000).default(1000),
+  REQUEST_LOG_RETENTION_DAYS: int(1, 365).default(30),
 });
 
 /** Every setting the schema reads (e.g. what `npm run dev` passes from the shell to the Worker). */
@@ -74,6 +82,10 @@ export interface Config {
   rateLimits: { loginPerEmail: number; loginPerIp: number; registerPerIp: number };
   /** Upper bound of one database round trip (not in SPEC §8: Neon's driver has no timeout of its own). */
   dbQueryTimeoutMs: number;
+  /** Contact form spam defence (SPEC-WAVE2 §14.6): Turnstile is required when a secret is set. */
+  turnstile: { secretKey: string | undefined; verifyUrl: string };
+  /** API request logs (SPEC-WAVE2 §15.4). */
+  requestLog: { enabled: boolean; sampleRate: number; slowMs: number; retentionDays: number };
 }
 
 /** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
@@ -130,6 +142,13 @@ export function parseConfig(env: Record<string, unknown>): Config {
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
     },
     dbQueryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+    turnstile: { secretKey: e.TURNSTILE_SECRET_KEY, verifyUrl: e.TURNSTILE_VERIFY_URL },
+    requestLog: {
+      enabled: e.REQUEST_LOG_ENABLED,
+      sampleRate: e.REQUEST_LOG_SAMPLE_RATE ?? (production ? 0.1 : 1),
+      slowMs: e.REQUEST_LOG_SLOW_MS,
+      retentionDays: e.REQUEST_LOG_RETENTION_DAYS,
+    },
   };
 }
 
@@ -171,6 +190,7 @@ function productionProblems(e: z.infer<typeof EnvSchema>): string[] {
   else if (splitOrigins(e.CORS_ORIGINS).some((o) => !/^https:\/\/[^/]+$/.test(o)))
     problems.push('CORS_ORIGINS must be https origins in production');
   if (e.DATABASE_URL === DEV_DEFAULTS.DATABASE_URL) problems.push('DATABASE_URL is the development default');
+  if (!e.TURNSTILE_VERIFY_URL.startsWith('https://')) problems.push('TURNSTILE_VERIFY_URL must be https in production');
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 12) problems.push('ADMIN_PASSWORD must be at least 12 characters in production');
   return problems;
 }

@@ -20,6 +20,7 @@ import { MIGRATIONS_FOLDER, openAppDatabase } from './local/app-database.js';
 import { MigrationsMissingError, pendingMigrations } from './local/migration-status.js';
 import { installedScalarBundle } from './local/scalar-bundle.js';
 import { runMaintenance } from './services/maintenance.js';
+import { flushRequestLogs } from './services/request-logs.js';
 
 /** Every minute, like the Worker cron: a dead run is settled (refund, notification) within a minute. */
 const MAINTENANCE_INTERVAL_MS = 60 * 1000;
@@ -86,6 +87,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {
+      await flushRequestLogs(2000); // queued request-log rows, with a deadline (SPEC-WAVE2 §15.2)
       await database.close();
       process.exit(0);
     });

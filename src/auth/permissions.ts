@@ -22,6 +22,11 @@ export const PERMISSIONS = [
   'view_discounts',
   'manage_discounts',
   'invoke_llm',
+  // SPEC-WAVE2 §14, §15
+  'manage_site_content',
+  'view_contact_messages',
+  'manage_contact_messages',
+  'view_request_logs',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -59,6 +59,14 @@ export const NOTIFICATION_TYPES = [
   'credits_low',
   'share_opened',
   'announcement',
+  // wave 2 (SPEC-WAVE2 §0 §7)
+  'ngo_request_reviewed',
+  'ngo_report_linked',
+  'admin_new_payment',
+  'admin_analysis_failed',
+  'admin_contact_message',
+  'admin_new_rating',
+  'admin_ngo_request',
 ] as const;
 export const AI_CALL_KINDS = ['section', 'chat', 'invoke', 'validate'] as const;
 
@@ -651,5 +659,131 @@ export const emailTemplates = pgTable(
   (t) => [
     uniqueIndex('email_templates_key_unique').on(t.templateKey),
     check('email_templates_key_format', sql`${t.templateKey} ~ '^[a-z0-9_]{2,64}$'`),
+  ],
+);
+
+// ─── Public site and support desk (SPEC-WAVE2 §14, §15) ──────────────────────
+
+export const CONTACT_STATUSES = ['new', 'read', 'replied', 'archived', 'spam'] as const;
+export const CONTACT_SPAM_REASONS = ['honeypot', 'links'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export const contactMessages = pgTable(
+  'contact_messages',
+  {
+    id: id(),
+    name: text().notNull(),
+    email: text().notNull(),
+    subject: text(),
+    message: text().notNull(),
+    language: text().notNull().default('en'),
+    userId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    status: text().$type<ContactStatus>().notNull().default('new'),
+    spamReason: text(),
+    adminNote: text(),
+    handledBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+    handledAt: timestamp({ withTimezone: true }),
+    /** HMAC-SHA256 of the client IP keyed from SECRET_KEY: the raw IP is never stored. */
+    ipHash: text().notNull(),
+    userAgent: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('contact_messages_status_created_idx').on(t.status, t.createdAt),
+    index('contact_messages_email_created_idx').on(t.email, t.createdAt),
+    check('contact_messages_name_length', sql`char_length(${t.name}) BETWEEN 1 AND 120`),
+    check('contact_messages_email', sql`${t.email} = lower(${t.email}) AND char_length(${t.email}) BETWEEN 3 AND 254`),
+    check('contact_messages_subject_length', sql`${t.subject} IS NULL OR char_length(${t.subject}) <= 200`),
+    check('contact_messages_message_length', sql`char_length(${t.message}) BETWEEN 10 AND 5000`),
+    check('contact_messages_language', sql`${t.language} IN (${oneOf(LANGUAGES)})`),
+    check('contact_messages_status', sql`${t.status} IN (${oneOf(CONTACT_STATUSES)})`),
+    check('contact_messages_spam_reason', sql`${t.spamReason} IS NULL OR ${t.spamReason} IN (${oneOf(CONTACT_SPAM_REASONS)})`),
+    check('contact_messages_admin_note_length', sql`${t.adminNote} IS NULL OR char_length(${t.adminNote}) <= 2000`),
+    check('contact_messages_user_agent_length', sql`${t.userAgent} IS NULL OR char_length(${t.userAgent}) <= 300`),
+  ],
+);
+
+export const partners = pgTable(
+  'partners',
+  {
+    id: id(),
+    name: text().notNull(),
+    nameAr: text().notNull(),
+    logoUrl: text().notNull(),
+    websiteUrl: text(),
+    color: text().notNull().default('6B46C1'),
+    displayOrder: integer().notNull().default(0),
+    isActive: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('partners_display_order_idx').on(t.displayOrder, t.name),
+    check('partners_name_length', sql`char_length(${t.name}) BETWEEN 1 AND 200 AND char_length(${t.nameAr}) BETWEEN 1 AND 200`),
+    check('partners_color_format', sql`${t.color} ~ '^[0-9A-Fa-f]{6}$'`),
+    check('partners_website_https', sql`${t.websiteUrl} IS NULL OR ${t.websiteUrl} LIKE 'https://%'`),
+  ],
+);
+
+export const socialLinks = pgTable(
+  'social_links',
+  {
+    id: id(),
+    platform: text().notNull(),
+    url: text().notNull(),
+    icon: text().notNull(),
+    hoverColor: text().notNull().default('hover:bg-orange-500 hover:border-orange-500'),
+    displayOrder: integer().notNull().default(0),
+    isActive: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('social_links_display_order_idx').on(t.displayOrder, t.platform),
+    check('social_links_platform_length', sql`char_length(${t.platform}) BETWEEN 1 AND 50`),
+    check('social_links_url_https', sql`${t.url} LIKE 'https://%' AND char_length(${t.url}) <= 2000`),
+    check('social_links_icon_format', sql`${t.icon} ~ '^[A-Za-z0-9]{1,50}$'`),
+    check('social_links_hover_color_format', sql`${t.hoverColor} ~ '^[a-z0-9:/\\[\\]#\\- ]{0,100}$'`),
+  ],
+);
+
+export const REQUEST_LOG_RUNTIMES = ['workers', 'node'] as const;
+export const REQUEST_LOG_KEPT_BY = ['error', 'slow', 'sample'] as const;
+
+/** One row per kept request (SPEC-WAVE2 §15): no bodies, no headers but the user agent, no raw IP. */
+export const apiRequestLogs = pgTable(
+  'api_request_logs',
+  {
+    id: id(),
+    createdAt: createdAt(),
+    requestId: text().notNull(),
+    method: text().notNull(),
+    route: text().notNull(),
+    path: text().notNull(),
+    queryKeys: text().array().notNull().default(sql`'{}'::text[]`),
+    query: jsonb().$type<Record<string, string>>(),
+    status: integer().notNull(),
+    errorCode: text(),
+    durationMs: integer().notNull(),
+    /** No foreign key: logs outlive users and must never block a user's deletion. */
+    userId: uuid(),
+    ipHash: text(),
+    userAgent: text(),
+    requestBytes: integer(),
+    responseBytes: integer(),
+    runtime: text().$type<(typeof REQUEST_LOG_RUNTIMES)[number]>().notNull(),
+    keptBy: text().$type<(typeof REQUEST_LOG_KEPT_BY)[number]>().notNull(),
+  },
+  (t) => [
+    index('api_request_logs_created_at_idx').on(t.createdAt),
+    index('api_request_logs_user_created_idx').on(t.userId, t.createdAt),
+    index('api_request_logs_status_created_idx').on(t.status, t.createdAt),
+    index('api_request_logs_route_created_idx').on(t.route, t.createdAt),
+    index('api_request_logs_request_id_idx').on(t.requestId),
+    check('api_request_logs_runtime', sql`${t.runtime} IN (${oneOf(REQUEST_LOG_RUNTIMES)})`),
+    check('api_request_logs_kept_by', sql`${t.keptBy} IN (${oneOf(REQUEST_LOG_KEPT_BY)})`),
+    check('api_request_logs_path_length', sql`char_length(${t.path}) <= 500`),
+    check('api_request_logs_user_agent_length', sql`${t.userAgent} IS NULL OR char_length(${t.userAgent}) <= 300`),
   ],
 );

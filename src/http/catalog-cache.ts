@@ -13,7 +13,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../types.js';
 
-export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings';
+export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings' | 'partners' | 'social-media' | 'landing-stats';
 
 const TTL_MS = 60_000;
 
@@ -28,13 +28,13 @@ const generations = new Map<string, number>();
 
 const keyOf = (c: Context<AppEnv>, name: CatalogName) => `${c.var.config.databaseUrl}\u0000${name}`;
 
-export async function cachedCatalog<T>(c: Context<AppEnv>, name: CatalogName, load: () => Promise<T>): Promise<T> {
+export async function cachedCatalog<T>(c: Context<AppEnv>, name: CatalogName, load: () => Promise<T>, ttlMs = TTL_MS): Promise<T> {
   const key = keyOf(c, name);
   const hit = entries.get(key);
   if (hit && hit.expiresAt > Date.now()) return hit.value as T;
   const generation = generations.get(key) ?? 0;
   const value = await load();
-  if ((generations.get(key) ?? 0) === generation) entries.set(key, { value, expiresAt: Date.now() + TTL_MS });
+  if ((generations.get(key) ?? 0) === generation) entries.set(key, { value, expiresAt: Date.now() + ttlMs });
   return value;
 }
 
@@ -91,10 +91,11 @@ export async function sendPublicCatalog(
   c: Context<AppEnv>,
   cached: { source: object; variant: string; payload: () => unknown },
   render: () => Response,
+  maxAgeSeconds = TTL_MS / 1000,
 ): Promise<Response> {
   const etag = await memoizedEtag(cached.source, cached.variant, c.var.lang, cached.payload);
   c.header('ETag', etag);
-  c.header('Cache-Control', 'public, max-age=60');
+  c.header('Cache-Control', `public, max-age=${maxAgeSeconds}`);
   if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
   return render();
 }

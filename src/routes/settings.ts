@@ -143,6 +143,7 @@ export const systemSettingRoutes = new Hono<AppEnv>()
           .returning(),
       ]);
       invalidateCatalog(c, 'settings');
+      if (key === 'syrian_apps_count') invalidateCatalog(c, 'landing-stats');
       return ok(c, serializeSetting(key, saved[0]), 'ok.setting_updated');
     },
   );

@@ -1,15 +1,22 @@
 /**
  * Periodic housekeeping, run by the Worker cron (`scheduled`) and by an interval on Node:
- * expired sessions and rate-limit windows (one batch), then sections stuck in `processing` longer
- * than AI_SECTION_TIMEOUT_S are settled as failed, with the refund rule applied.
+ * expired sessions, rate-limit windows and spam contact messages older than 30 days (one batch), then
+ * sections stuck in `processing` longer than AI_SECTION_TIMEOUT_S are settled as failed, with the refund
+ * rule applied, then request logs past REQUEST_LOG_RETENTION_DAYS are deleted (at most 10,000 per run).
  */
 import { purgeDeadSessions } from '../auth/sessions.js';
 import type { Database } from '../db/client.js';
 import { purgeExpiredRateLimits } from './rate-limit.js';
+import { purgeOldSpam } from './contact.js';
+import { pruneRequestLogs } from './request-logs.js';
 import { sweepStaleSections } from './report-finish.js';
 
-export async function runMaintenance(db: Database, options: { aiSectionTimeoutS: number }): Promise<{ staleSections: number }> {
-  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db)]);
+export async function runMaintenance(
+  db: Database,
+  options: { aiSectionTimeoutS: number; requestLog: { retentionDays: number } },
+): Promise<{ staleSections: number; requestLogsPruned: number }> {
+  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db), purgeOldSpam(db)]);
   const staleSections = await sweepStaleSections(db, options.aiSectionTimeoutS);
-  return { staleSections };
+  const requestLogsPruned = await pruneRequestLogs(db, options.requestLog.retentionDays);
+  return { staleSections, requestLogsPruned };
 }

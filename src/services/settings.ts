@@ -13,6 +13,8 @@ export const SETTINGS = {
   referral_bonus_credits: { schema: z.number().int().min(0).max(1000), default: 5, public: true },
   chat_daily_limit: { schema: z.number().int().min(0).max(100000), default: 50, public: false },
   low_credit_threshold: { schema: z.number().int().min(0).max(1000), default: 2, public: false },
+  /** Shown on the landing page (SPEC-WAVE2 §0 §4, §14.2). */
+  syrian_apps_count: { schema: z.number().int().min(0).max(100000), default: 350, public: true },
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -4,18 +4,20 @@
  * round trip after auth (SPEC §10: reads ≤ 2), and a page past the end still reports the right total.
  * Walked by the super admin, who sees every list.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAdmin, registerUser, type TestApp, userWithPermissions, type TestUser } from '../support/harness.js';
 import { completeAnalysis, createAnalysis } from './content/helpers.js';
 import { createDiscount, seededCatalog, submitPayment, uniqueCode } from './economy/helpers.js';
 
 /** Lists paged in memory from a cached catalog/settings read: no list statement to count. */
-const CACHED = new Set(['GET /api/credit-packages', 'GET /api/payment-methods', 'GET /api/system-settings']);
+const CACHED = new Set(['GET /api/credit-packages', 'GET /api/payment-methods', 'GET /api/system-settings', 'GET /api/partners', 'GET /api/social-media']);
 /** Lists whose page shares its round trip with another read (readPage's extras): statements after auth. */
 const BATCHED: Record<string, number> = {
   'GET /api/discount-codes/{id}/usage': 2, // [page, code exists]: an empty page cannot prove the code exists
   'GET /api/referrals': 2, // [page, meta]: meta covers the whole scope, and an empty page carries no row
   'GET /api/notifications': 2, // [page, unread count]: the count ignores the list's filter
+  'GET /api/contact-messages': 2, // [page, new_count]: the count ignores the list's filters
 };
 
 let t: TestApp;
@@ -45,6 +47,11 @@ beforeAll(async () => {
   const { starter, methodId } = await seededCatalog(t);
   expect((await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId, discount_code: discount.code })).status).toBe(201);
   pathIds['/api/discount-codes/{id}/usage'] = discount.id;
+  // Public site and support desk (SPEC-WAVE2 §14, §15). Request logging is off in the harness, so one log row is inserted directly.
+  expect((await t.request('POST', '/api/contact', { body: { name: 'Seed', email: 'seed@example.test', message: 'A message to seed the inbox.' } })).status).toBe(200);
+  expect((await t.request('POST', '/api/partners', { token: admin.token, body: { name: 'P', name_ar: 'ش', logo_url: 'https://cdn.example.com/p.png' } })).status).toBe(201);
+  expect((await t.request('POST', '/api/social-media', { token: admin.token, body: { platform: 'X', url: 'https://x.com/planlyze', icon: 'Twitter' } })).status).toBe(201);
+  await t.db.execute(sql`INSERT INTO api_request_logs (request_id, method, route, path, status, duration_ms, runtime, kept_by) VALUES ('seed', 'GET', '/api', '/api', 200, 1, 'node', 'sample')`);
 });
 afterAll(async () => {
   await t.close();

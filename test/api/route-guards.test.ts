@@ -27,6 +27,10 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/payment-methods/:id',
   'GET /api/settings',
   'GET /api/report-shares/public/:token',
+  'POST /api/contact',
+  'GET /api/partners',
+  'GET /api/social-media',
+  'GET /api/landing-stats',
 ]);
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';

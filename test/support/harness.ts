@@ -61,6 +61,9 @@ export async function createTestApp(envOverrides: Record<string, string> = {}, o
     // Most suites register many users from one address; the rate-limit suite sets its own limits.
     RATE_LIMIT_REGISTER_PER_IP: '100000',
     RATE_LIMIT_LOGIN_PER_IP: '100000',
+    // Request logs are written after the response (SPEC-WAVE2 §15.2), so a queued write could land inside
+    // another request's round-trip count; the suites that count turn it off, test/api/public-site turns it on.
+    REQUEST_LOG_ENABLED: 'false',
     ...envOverrides,
   };
   const config = parseConfig(env);

@@ -22,7 +22,9 @@ beforeAll(async () => {
   await seedDatabase(createDb(database.databaseUrl), parseConfig({ APP_ENV: 'test', DATABASE_URL: database.databaseUrl }));
   sqlServer = await serveSqlEndpoint(database.endpoint);
   // APP_ENV stays wrangler.toml's "development": real scrypt parameters, as in production.
-  worker = await startWranglerDev({ DATABASE_URL: localDatabaseUrl(sqlServer.port), LOG_LEVEL: 'warn' });
+  // Request logs are written through waitUntil after each response (test/worker/request-log.test.ts); off here so the
+  // endpoint's counter holds only the requests' own round trips.
+  worker = await startWranglerDev({ DATABASE_URL: localDatabaseUrl(sqlServer.port), LOG_LEVEL: 'warn', REQUEST_LOG_ENABLED: 'false' });
 }, 120_000);
 
 afterAll(async () => {

@@ -45,6 +45,7 @@ describe('settings', () => {
       'premium_report_cost',
       'referral_bonus_credits',
       'signup_bonus_credits',
+      'syrian_apps_count',
     ]);
     const one = await t.request('GET', '/api/system-settings/premium_report_cost', { token: viewer.token });
     expect(one.body.data).toMatchObject({ key: 'premium_report_cost', value: 1, default: 1, minimum: 1, is_public: true });
@@ -77,7 +78,7 @@ describe('settings', () => {
   it('GET /settings: the public keys only, as an object, with ETag / 304 and instant invalidation', async () => {
     const res = await t.request('GET', '/api/settings');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.data).sort()).toEqual(['premium_report_cost', 'referral_bonus_credits', 'signup_bonus_credits']);
+    expect(Object.keys(res.body.data).sort()).toEqual(['premium_report_cost', 'referral_bonus_credits', 'signup_bonus_credits', 'syrian_apps_count']);
     expect(res.headers.get('cache-control')).toBe('public, max-age=60');
     const etag = res.headers.get('etag')!;
     expect((await t.request('GET', '/api/settings', { headers: { 'if-none-match': etag } })).status).toBe(304);

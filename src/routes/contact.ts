@@ -1,0 +1,229 @@
+/**
+ * POST /api/contact (public, SPEC-WAVE2 §14.3) and the admin inbox /api/contact-messages (§14.4):
+ * paginated with filters and `meta.new_count`; states moved only along the allowed transitions
+ * (409 INVALID_STATE otherwise), each change stamped with who handled it and audited; delete is an
+ * erasure whose audit entry records who and when, never the content.
+ */
+import { and, count, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type * as z from 'zod';
+import { requirePermission } from '../auth/guards.js';
+import { contactMessages, type ContactStatus } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+import { deleted, ok, paginated } from '../http/envelope.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { describe } from '../http/route-meta.js';
+import { body, idParam, query } from '../http/validate.js';
+import { toIso } from '../schemas/common.js';
+import {
+  ContactBody,
+  ContactListMeta,
+  ContactListQuery,
+  ContactMessageSchema,
+  ContactReceived,
+  DeletedId,
+  UpdateContactBody,
+} from '../schemas/public-site.js';
+import { auditIf } from '../services/conditional-log.js';
+import { receiveContactMessage } from '../services/contact.js';
+import { clientIp } from '../http/context.js';
+import type { AppEnv } from '../types.js';
+
+/** The allowed moves (§14.4). Staying in the same status is not a move (e.g. only the note changes). */
+export const CONTACT_TRANSITIONS: Record<ContactStatus, readonly ContactStatus[]> = {
+  new: ['read', 'replied', 'archived', 'spam'],
+  read: ['replied', 'archived', 'spam'],
+  replied: ['archived'],
+  archived: ['read'],
+  spam: ['read'],
+};
+
+/** The statuses a message may be in for a move to `to` (itself included). */
+function sourcesOf(to: ContactStatus): ContactStatus[] {
+  return (Object.keys(CONTACT_TRANSITIONS) as ContactStatus[]).filter((from) => from === to || CONTACT_TRANSITIONS[from].includes(to));
+}
+
+type ContactRow = typeof contactMessages.$inferSelect;
+
+function serializeContact(row: ContactRow): z.infer<typeof ContactMessageSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    subject: row.subject,
+    message: row.message,
+    language: row.language as 'en' | 'ar',
+    user_id: row.userId,
+    status: row.status,
+    spam_reason: row.spamReason,
+    admin_note: row.adminNote,
+    handled_by: row.handledBy,
+    handled_at: toIso(row.handledAt),
+    user_agent: row.userAgent,
+    created_at: toIso(row.createdAt)!,
+    updated_at: toIso(row.updatedAt)!,
+  };
+}
+
+/** Every column but `ip_hash`, which no admin view shows. */
+const { ipHash: _ipHash, ...visibleColumns } = getTableColumns(contactMessages);
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+export const contactRoutes = new Hono<AppEnv>().post(
+  '/',
+  describe({
+    summary: 'Send a message through the contact form (public)',
+    description:
+      'No sign-in needed (a valid token records the sender). Answers `200 {received: true}`; the message is stored, not returned. ' +
+      'Limits: 5 per client IP, 3 per email and 200 in total per hour → 429 with `Retry-After`. `website` is a honeypot and must stay ' +
+      'empty. When the server has a Turnstile secret, `turnstile_token` is required and verified (400 naming it). Spam and repeats ' +
+      'of the same message within 24 h get the same answer. No automatic reply is sent.',
+    tags: ['contact'],
+    response: ContactReceived,
+    errors: ['RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
+  }),
+  body(ContactBody),
+  async (c) => {
+    await receiveContactMessage(c, c.req.valid('json'));
+    return ok(c, { received: true as const }, 'contact.received');
+  },
+);
+
+export const contactMessageRoutes = new Hono<AppEnv>()
+  .get(
+    '/',
+    describe({
+      summary: 'List contact messages (admin inbox)',
+      description:
+        'Newest first. Filters: `status`, `q` (name, email, subject, message; case-insensitive), `from`/`to` on created_at. ' +
+        '`meta.new_count` counts messages in status `new`, whatever the filters.',
+      tags: ['contact'],
+      response: ContactMessageSchema,
+      responseKind: 'paginated',
+      meta: ContactListMeta,
+    }),
+    requirePermission('view_contact_messages'),
+    query(ContactListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const window = pageWindow(c, q);
+      const { db } = c.var;
+      const filters: (SQL | undefined)[] = [
+        q.status ? eq(contactMessages.status, q.status) : undefined,
+        q.from ? gte(contactMessages.createdAt, new Date(q.from)) : undefined,
+        q.to ? lt(contactMessages.createdAt, new Date(q.to)) : undefined,
+        q.q
+          ? or(
+              ilike(contactMessages.name, likePattern(q.q)),
+              ilike(contactMessages.email, likePattern(q.q)),
+              ilike(contactMessages.subject, likePattern(q.q)),
+              ilike(contactMessages.message, likePattern(q.q)),
+            )
+          : undefined,
+      ];
+      const where = and(...filters);
+      const { rows, pagination, extras } = await readPage(db, window, {
+        page: db
+          .select(withTotal(visibleColumns))
+          .from(contactMessages)
+          .where(where)
+          .orderBy(...orderBy({ created_at: contactMessages.createdAt, updated_at: contactMessages.updatedAt }, q.sort, q.order, contactMessages.id))
+          .limit(window.limit)
+          .offset(window.offset),
+        count: db.select({ n: count() }).from(contactMessages).where(where),
+        extras: [db.select({ n: count() }).from(contactMessages).where(eq(contactMessages.status, 'new'))] as const,
+      });
+      return paginated(c, rows.map((r) => serializeContact(r as ContactRow)), pagination, { new_count: extras[0][0]?.n ?? 0 });
+    },
+  )
+  .get(
+    '/:id',
+    describe({ summary: 'One contact message', tags: ['contact'], response: ContactMessageSchema, errors: ['NOT_FOUND'] }),
+    requirePermission('view_contact_messages'),
+    idParam(),
+    async (c) => {
+      const [row] = await c.var.db.select(visibleColumns).from(contactMessages).where(eq(contactMessages.id, c.req.valid('param').id)).limit(1);
+      if (!row) throw notFound('contact.message_not_found');
+      return ok(c, serializeContact(row as ContactRow));
+    },
+  )
+  .put(
+    '/:id',
+    describe({
+      summary: 'Handle a contact message (status, note)',
+      description:
+        'Allowed moves: new→read|replied|archived|spam, read→replied|archived|spam, replied→archived, archived→read, spam→read ' +
+        '(anything else → 409 INVALID_STATE). Sets `handled_by`/`handled_at`; audited.',
+      tags: ['contact'],
+      response: ContactMessageSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_contact_messages'),
+    idParam(),
+    body(UpdateContactBody),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      const { db, user } = c.var;
+      const allowedFrom = input.status ? sourcesOf(input.status) : undefined;
+      const applies = and(
+        eq(contactMessages.id, id),
+        allowedFrom ? sql`${contactMessages.status} IN (${sql.join(allowedFrom.map((s) => sql`${s}`), sql`, `)})` : undefined,
+      )!;
+      const after = { ...(input.status !== undefined && { status: input.status }), ...(input.admin_note !== undefined && { admin_note: input.admin_note }) };
+      const [current, , updated] = await db.batch([
+        db.select({ status: contactMessages.status }).from(contactMessages).where(eq(contactMessages.id, id)).for('update'),
+        db.execute(sql`
+          INSERT INTO audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip_address)
+          SELECT ${user.id}::uuid, 'contact_message.update', 'contact_message', ${id},
+                 jsonb_build_object('before', jsonb_build_object('status', status, 'admin_note', admin_note), 'after', ${JSON.stringify(after)}::jsonb),
+                 ${c.var.requestId}, ${clientIp(c)}
+          FROM contact_messages WHERE ${applies}`),
+        db
+          .update(contactMessages)
+          .set({
+            ...(input.status !== undefined && { status: input.status }),
+            ...(input.admin_note !== undefined && { adminNote: input.admin_note }),
+            handledBy: user.id,
+            handledAt: sql`now()`,
+            updatedAt: sql`now()`,
+          })
+          .where(applies)
+          .returning(),
+      ]);
+      if (!current[0]) throw notFound('contact.message_not_found');
+      if (!updated[0]) {
+        throw new AppError('INVALID_STATE', {
+          message: 'contact.invalid_transition',
+          params: { from: current[0].status, to: input.status ?? current[0].status },
+          details: { status: current[0].status, allowed: CONTACT_TRANSITIONS[current[0].status] },
+        });
+      }
+      return ok(c, serializeContact(updated[0]), 'ok.updated');
+    },
+  )
+  .delete(
+    '/:id',
+    describe({
+      summary: 'Erase a contact message',
+      description: 'Hard delete. The audit entry records who erased which id and when, not the content.',
+      tags: ['contact'],
+      response: DeletedId,
+      errors: ['NOT_FOUND'],
+    }),
+    requirePermission('manage_contact_messages'),
+    idParam(),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { db } = c.var;
+      const where = eq(contactMessages.id, id);
+      const [, removed] = await db.batch([
+        auditIf(db, c, { action: 'contact_message.delete', entityType: 'contact_message', entityId: id }, sql`EXISTS (SELECT 1 FROM contact_messages WHERE ${where})`),
+        db.delete(contactMessages).where(where).returning({ id: contactMessages.id }),
+      ]);
+      if (removed.length === 0) throw notFound('contact.message_not_found');
+      return deleted(c, id);
+    },
+  );
