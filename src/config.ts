@@ -4,6 +4,7 @@
  * values and a wildcard CORS origin, naming the offending settings (in logs, never in responses).
  */
 import * as z from 'zod';
+import { parsePriceTable, type PriceTable } from './ai/prices.js';
 
 export const APP_ENVS = ['development', 'test', 'production'] as const;
 export type AppEnvName = (typeof APP_ENVS)[number];
@@ -49,6 +50,10 @@ const EnvSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: int(1, 1000000).default(100),
   RATE_LIMIT_REGISTER_PER_IP: int(1, 1000000).default(20),
   DB_QUERY_TIMEOUT_MS: int(100, 300_000).default(15_000),
+  // Issue 15: the research step (Anthropic's web_search server tool) and the price table of model calls.
+  AI_WEB_SEARCH: bool.default(false),
+  AI_WEB_SEARCH_MAX_USES: int(1, 20).default(5),
+  AI_PRICES: optionalText,
 });
 
 export interface Config {
@@ -69,6 +74,10 @@ export interface Config {
   rateLimits: { loginPerEmail: number; loginPerIp: number; registerPerIp: number };
   /** Upper bound of one database round trip (not in SPEC §8: Neon's driver has no timeout of its own). */
   dbQueryTimeoutMs: number;
+  /** Issue 15: research with web search before the market and financial sections. */
+  aiResearch: { webSearch: boolean; maxUses: number };
+  /** Issue 15: prices per model (AI_PRICES), in nano-USD per token / per search. */
+  aiPrices: PriceTable;
 }
 
 /** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
@@ -94,6 +103,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
   if (e.ITEMS_PER_PAGE > e.MAX_PAGE_SIZE) problems.push('ITEMS_PER_PAGE must not exceed MAX_PAGE_SIZE');
+  let aiPrices: PriceTable = {};
+  try {
+    aiPrices = parsePriceTable(e.AI_PRICES);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (problems.length > 0) throw new ConfigError(onePerSetting(problems));
 
   const origins = e.CORS_ORIGINS ?? '*';
@@ -122,6 +137,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
     },
     dbQueryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
+    aiResearch: { webSearch: e.AI_WEB_SEARCH, maxUses: e.AI_WEB_SEARCH_MAX_USES },
+    aiPrices,
   };
 }
 

@@ -147,7 +147,9 @@ export async function storeSection(db: Database, r: SectionResult): Promise<bool
     lockAnalysis(db, r.analysisId),
     db.execute(sql`
       UPDATE analyses SET ai_input_tokens = ai_input_tokens + ${usage.inputTokens},
-             ai_output_tokens = ai_output_tokens + ${usage.outputTokens}, ai_calls = ai_calls + ${usage.calls}
+             ai_output_tokens = ai_output_tokens + ${usage.outputTokens}, ai_calls = ai_calls + ${usage.calls},
+             ai_web_searches = ai_web_searches + ${usage.webSearches},
+             ai_cost_nano_usd = ai_cost_nano_usd + ${usage.costNanoUsd.toString()}::bigint
       WHERE id = ${r.analysisId}`),
     db.execute<{ section: string }>(write),
     ...(score !== null
