@@ -4,6 +4,7 @@
  * round trip after auth (SPEC §10: reads ≤ 2), and a page past the end still reports the right total.
  * Walked by the super admin, who sees every list.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAdmin, registerUser, type TestApp, userWithPermissions, type TestUser } from '../support/harness.js';
 import { completeAnalysis, createAnalysis } from './content/helpers.js';
@@ -16,6 +17,7 @@ const BATCHED: Record<string, number> = {
   'GET /api/discount-codes/{id}/usage': 2, // [page, code exists]: an empty page cannot prove the code exists
   'GET /api/referrals': 2, // [page, meta]: meta covers the whole scope, and an empty page carries no row
   'GET /api/notifications': 2, // [page, unread count]: the count ignores the list's filter
+  'GET /api/analyses/{id}/regenerations': 2, // [page, analysis visible]: an empty page cannot prove the analysis is the caller's
 };
 
 let t: TestApp;
@@ -45,6 +47,11 @@ beforeAll(async () => {
   const { starter, methodId } = await seededCatalog(t);
   expect((await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId, discount_code: discount.code })).status).toBe(201);
   pathIds['/api/discount-codes/{id}/usage'] = discount.id;
+  // Issue 15: a catalog competitor, and a regeneration of the analysis (written by forced generation runs).
+  expect((await t.request('POST', '/api/competitors', { token: admin.token, body: { name: 'Seed competitor', country: 'SY' } })).status).toBe(201);
+  await t.db.execute(sql`INSERT INTO analysis_regenerations (analysis_id, user_id, sections, feedback)
+                         VALUES (${analysis.id}, ${admin.id}, '{market}', 'seed')`);
+  pathIds['/api/analyses/{id}/regenerations'] = analysis.id;
 });
 afterAll(async () => {
   await t.close();
