@@ -8,7 +8,7 @@ import {
   fn, overloaded, search, searchAnswer, searchError, toolResult, type Behaviour, type FakeRequest, type ScriptedSearch,
 } from '../../support/fake-anthropic.js';
 import { loginAdmin, type TestUser } from '../../support/harness.js';
-import { SECTION_FIXTURES, sectionOf } from './fixtures.js';
+import { MARKET, SECTION_FIXTURES, sectionOf } from './fixtures.js';
 import { createAnalysis, generate, newUser, parseSse, premiumAnalysis, sectionRows, startAiSuite, type AiSuite } from './setup.js';
 
 const RESULTS = [
