@@ -29,6 +29,8 @@ export interface FakeRequest {
 export interface UsageOverride {
   input_tokens?: number;
   output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 export type ScriptedBlock =

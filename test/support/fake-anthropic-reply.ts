@@ -73,8 +73,8 @@ export function buildMessage(behaviour: MessageBehaviour, req: FakeRequest): Fak
       output_tokens:
         behaviour.usage?.output_tokens ??
         (behaviour.stopReason === 'max_tokens' ? maxTokens : Math.min(maxTokens, estimateTokens(outputChars))),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: behaviour.usage?.cache_creation_input_tokens ?? 0,
+      cache_read_input_tokens: behaviour.usage?.cache_read_input_tokens ?? 0,
       service_tier: 'standard',
       ...(webSearchOffered(req) ? { server_tool_use: { web_search_requests: searches.performed, web_fetch_requests: 0 } } : {}),
     },
