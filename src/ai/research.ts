@@ -58,6 +58,7 @@ export interface ResearchOptions {
 const MAX_RESULTS = 30;
 const MAX_CITATIONS = 40;
 const MAX_CITED_CHARS = 600;
+const MAX_URL_CHARS = 2048;
 const MAX_TOKENS = 4096;
 
 /** The research call's tools: only the server-side search, bounded by `max_uses`. */
@@ -105,7 +106,7 @@ export function readFindings(message: Anthropic.Message): Omit<ResearchFindings,
     } else if (block.type === 'web_search_tool_result') {
       if (Array.isArray(block.content)) {
         for (const r of block.content) {
-          if (results.size < MAX_RESULTS && isHttpUrl(r.url) && !results.has(r.url)) {
+          if (results.size < MAX_RESULTS && r.url.length <= MAX_URL_CHARS && isHttpUrl(r.url) && !results.has(r.url)) {
             results.set(r.url, { url: r.url, title: (r.title || r.url).slice(0, 300), page_age: r.page_age ?? null });
           }
         }

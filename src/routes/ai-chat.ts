@@ -45,11 +45,12 @@ export const chatRoutes = new Hono<AppEnv>().post(
     summary: 'Ask the assistant',
     description:
       "Persisted in the caller's conversation (a new one when `conversation_id` is absent). Context: the caller's own premium " +
-      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day.',
+      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day. ' +
+      'About a report, the assistant may propose a rewrite: `proposal` is then the body to send to generate-analysis if the founder accepts.',
     tags: ['ai'],
     response: ChatReply,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
-    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage}`, or `error` `{error_code, message}`.' },
+    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.' },
   }),
   requireUser,
   body(ChatBody),
