@@ -11,7 +11,8 @@ import { isUniqueViolation } from '../db/errors.js';
 import { competitors } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
