@@ -24,6 +24,7 @@ import { reportSharesRoutes } from './routes/report-shares.js';
 import { APP_VERSION, healthRoutes } from './routes/system.js';
 import { aiAnalysesRoutes } from './routes/ai-analyses.js';
 import { aiRoutes } from './routes/ai.js';
+import { competitorRoutes } from './routes/competitors.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { creditPackageRoutes } from './routes/credit-packages.js';
 import { discountCodeRoutes } from './routes/discount-codes.js';
@@ -162,6 +163,7 @@ export function createApp() {
     .route('/social-media', socialMediaRoutes)
     .route('/landing-stats', landingStatsRoutes)
     .route('/api-request-logs', requestLogRoutes)
+    .route('/competitors', competitorRoutes)
     ;
 
   // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.

@@ -4,6 +4,7 @@
  * values and a wildcard CORS origin, naming the offending settings (in logs, never in responses).
  */
 import * as z from 'zod';
+import { parsePriceTable, type PriceTable } from './ai/prices.js';
 
 export const APP_ENVS = ['development', 'test', 'production'] as const;
 export type AppEnvName = (typeof APP_ENVS)[number];
@@ -58,6 +59,10 @@ const EnvSchema = z.object({
   REQUEST_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).optional(),
   REQUEST_LOG_SLOW_MS: int(1, 3_600_000).default(1000),
   REQUEST_LOG_RETENTION_DAYS: int(1, 365).default(30),
+  // Issue 15: the research step (Anthropic's web_search server tool) and the price table of model calls.
+  AI_WEB_SEARCH: bool.default(false),
+  AI_WEB_SEARCH_MAX_USES: int(1, 20).default(5),
+  AI_PRICES: optionalText,
 });
 
 /** Every setting the schema reads (e.g. what `npm run dev` passes from the shell to the Worker). */
@@ -86,6 +91,10 @@ export interface Config {
   turnstile: { secretKey: string | undefined; verifyUrl: string };
   /** API request logs (SPEC-WAVE2 §15.4). */
   requestLog: { enabled: boolean; sampleRate: number; slowMs: number; retentionDays: number };
+  /** Issue 15: research with web search before the market and financial sections. */
+  aiResearch: { webSearch: boolean; maxUses: number };
+  /** Issue 15: prices per model (AI_PRICES), in nano-USD per token / per search. */
+  aiPrices: PriceTable;
 }
 
 /** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
@@ -111,6 +120,12 @@ export function parseConfig(env: Record<string, unknown>): Config {
   if (e.ADMIN_EMAIL && !e.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required when ADMIN_EMAIL is set');
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
   if (e.ITEMS_PER_PAGE > e.MAX_PAGE_SIZE) problems.push('ITEMS_PER_PAGE must not exceed MAX_PAGE_SIZE');
+  let aiPrices: PriceTable = {};
+  try {
+    aiPrices = parsePriceTable(e.AI_PRICES);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
   if (problems.length > 0) throw new ConfigError(onePerSetting(problems));
 
   const origins = e.CORS_ORIGINS ?? '*';
@@ -149,6 +164,8 @@ export function parseConfig(env: Record<string, unknown>): Config {
       slowMs: e.REQUEST_LOG_SLOW_MS,
       retentionDays: e.REQUEST_LOG_RETENTION_DAYS,
     },
+    aiResearch: { webSearch: e.AI_WEB_SEARCH, maxUses: e.AI_WEB_SEARCH_MAX_USES },
+    aiPrices,
   };
 }
 

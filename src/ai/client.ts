@@ -12,6 +12,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Config } from '../config.js';
 import { MessagesClient } from './anthropic.js';
 import { AiCallError, classifyAiError, type AiFailureCode } from './errors.js';
+import { callCostNano, type PriceTable } from './prices.js';
 
 export interface AiTuning {
   /** One HTTP attempt. */
@@ -60,6 +61,8 @@ export function setAiTuning(overrides: Partial<AiTuning>): () => void {
 export interface AiContext {
   client: MessagesClient;
   model: string;
+  /** Prices of model calls (AI_PRICES): every successful call's record carries its cost. */
+  prices: PriceTable;
 }
 
 /** null when ANTHROPIC_API_KEY is unset: the caller answers 503 AI_UNAVAILABLE before doing anything. */
@@ -74,7 +77,7 @@ export function aiContextFor(config: Config): AiContext | null {
     maxRetries: 0,
     timeout: aiTuning.attemptTimeoutMs,
   });
-  return { client, model };
+  return { client, model, prices: config.aiPrices };
 }
 
 /** One HTTP attempt, as recorded in ai_usage. */
@@ -84,6 +87,12 @@ export interface AttemptRecord {
   outputTokens: number;
   ok: boolean;
   errorCode: AiFailureCode | null;
+  /** Issue 15: the input split (inputTokens stays the total), server-side web searches and the cost. */
+  cacheWriteTokens?: number;
+  cacheReadTokens?: number;
+  webSearches?: number;
+  /** nano-USD at the configured prices; null when the model has no price; absent for failed attempts (nothing billed). */
+  costNanoUsd?: bigint | null;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -140,7 +149,7 @@ export async function createMessage(
       started = Date.now();
       return ai.client.messages.create({ ...params, model: ai.model, stream: false }, { timeout, maxRetries: 0 });
     });
-    records.push({ durationMs: Date.now() - started, ...usageOf(message), ok: true, errorCode: null });
+    records.push(successRecord(ai, message, Date.now() - started));
     return { message, records };
   } catch (error) {
     throw attachRecords(error, records);
@@ -153,6 +162,23 @@ export function usageOf(message: Pick<Anthropic.Message, 'usage'>) {
     inputTokens: (u.input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
     outputTokens: u.output_tokens ?? 0,
   };
+}
+
+/** The record of a successful attempt: its usage and its cost at the configured prices. */
+export function successRecord(ai: AiContext, message: Pick<Anthropic.Message, 'usage'>, durationMs: number): AttemptRecord {
+  const u = message.usage;
+  const cacheWriteTokens = u.cache_creation_input_tokens ?? 0;
+  const cacheReadTokens = u.cache_read_input_tokens ?? 0;
+  const webSearches = u.server_tool_use?.web_search_requests ?? 0;
+  const outputTokens = u.output_tokens ?? 0;
+  const costNanoUsd = callCostNano(ai.prices, ai.model, {
+    uncachedInputTokens: u.input_tokens ?? 0,
+    cacheWriteTokens,
+    cacheReadTokens,
+    outputTokens,
+    webSearches,
+  });
+  return { durationMs, ...usageOf(message), ok: true, errorCode: null, cacheWriteTokens, cacheReadTokens, webSearches, costNanoUsd };
 }
 
 export type FailedCall = AiCallError & { records: AttemptRecord[] };

@@ -9,7 +9,7 @@ import type * as z from 'zod';
 import type { SectionName } from '../db/schema.js';
 import { createMessage, type AiContext, type AttemptRecord, type FailedCall } from './client.js';
 import type { AiFailureCode } from './errors.js';
-import { promptsFor, sectionPrompt, type IdeaInput, type PromptLang } from './prompts/index.js';
+import { promptsFor, sectionPrompt, type IdeaInput, type PromptLang, type SectionExtras } from './prompts/index.js';
 import { SECTION_SPECS, sectionTool } from './sections/index.js';
 
 export type SectionOutcome =
@@ -47,10 +47,11 @@ export async function generateSection(
   section: SectionName,
   lang: PromptLang,
   deadline: number,
+  extras: SectionExtras = {},
 ): Promise<SectionOutcome> {
   const spec = SECTION_SPECS[section];
   const tool = sectionTool(section);
-  const prompt = sectionPrompt(idea, section, lang, tool.name);
+  const prompt = sectionPrompt(idea, section, lang, tool.name, extras);
   const records: AttemptRecord[] = [];
   const base = { system: prompt.system, tools: [tool], tool_choice: { type: 'tool' as const, name: tool.name } };
 

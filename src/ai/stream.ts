@@ -4,7 +4,7 @@
  * repeat text the user has already seen. The whole call, body included, is bounded by the deadline.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { attachRecords, usageOf, withRetries, type AiContext, type CallResult } from './client.js';
+import { attachRecords, successRecord, withRetries, type AiContext, type CallResult } from './client.js';
 import { AiCallError } from './errors.js';
 
 export async function streamMessage(
@@ -38,7 +38,7 @@ export async function streamMessage(
       },
       () => !emitted,
     );
-    records.push({ durationMs: Date.now() - started, ...usageOf(message), ok: true, errorCode: null });
+    records.push(successRecord(ai, message, Date.now() - started));
     return { message, records };
   } catch (error) {
     throw attachRecords(error, records);

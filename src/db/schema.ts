@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -68,7 +69,7 @@ export const NOTIFICATION_TYPES = [
   'admin_new_rating',
   'admin_ngo_request',
 ] as const;
-export const AI_CALL_KINDS = ['section', 'chat', 'invoke', 'validate'] as const;
+export const AI_CALL_KINDS = ['section', 'chat', 'invoke', 'validate', 'research'] as const;
 
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -451,6 +452,9 @@ export const analyses = pgTable(
     aiInputTokens: integer().notNull().default(0),
     aiOutputTokens: integer().notNull().default(0),
     aiCalls: integer().notNull().default(0),
+    /** Issue 15: web searches of the research step, and the cost of every model call in nano-USD (exact). */
+    aiWebSearches: integer().notNull().default(0),
+    aiCostNanoUsd: bigint({ mode: 'bigint' }).notNull().default(sql`0`),
     deletedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -489,9 +493,14 @@ export const analysisSections = pgTable(
     errorCode: text(),
     startedAt: timestamp({ withTimezone: true }),
     updatedAt: updatedAt(),
+    /** Issue 15: `{url, title}` of the research results and catalog entries backing this section. */
+    sources: jsonb().$type<{ url: string; title: string }[]>().notNull().default([]),
+    /** researched | not_researched | search_failed for the sections that use research; null for the others. */
+    research: text(),
   },
   (t) => [
     primaryKey({ columns: [t.analysisId, t.section] }),
+    check('analysis_sections_research', sql`${t.research} IS NULL OR ${t.research} IN ('researched', 'not_researched', 'search_failed')`),
     index('analysis_sections_processing_idx').on(t.startedAt).where(sql`${t.status} = 'processing'`),
     check('analysis_sections_section', sql`${t.section} IN (${oneOf(SECTION_NAMES)})`),
     check('analysis_sections_status', sql`${t.status} IN (${oneOf(SECTION_STATUSES)})`),
@@ -595,9 +604,15 @@ export const aiUsage = pgTable(
     ok: boolean().notNull(),
     errorCode: text(),
     createdAt: createdAt(),
+    cacheCreationInputTokens: integer().notNull().default(0),
+    cacheReadInputTokens: integer().notNull().default(0),
+    webSearchRequests: integer().notNull().default(0),
+    /** Cost at the configured prices when the call was made; null when the model has no price. */
+    costNanoUsd: bigint({ mode: 'bigint' }),
   },
   (t) => [
     index('ai_usage_analysis_idx').on(t.analysisId),
+    index('ai_usage_created_idx').on(t.createdAt),
     index('ai_usage_conversation_idx').on(t.conversationId),
     index('ai_usage_user_created_idx').on(t.userId, t.createdAt),
     check('ai_usage_kind', sql`${t.kind} IN (${oneOf(AI_CALL_KINDS)})`),
@@ -785,5 +800,72 @@ export const apiRequestLogs = pgTable(
     check('api_request_logs_kept_by', sql`${t.keptBy} IN (${oneOf(REQUEST_LOG_KEPT_BY)})`),
     check('api_request_logs_path_length', sql`char_length(${t.path}) <= 500`),
     check('api_request_logs_user_agent_length', sql`${t.userAgent} IS NULL OR char_length(${t.userAgent}) <= 300`),
+  ],
+);
+
+// ─── Grounded reports (issue 15) ─────────────────────────────────────────────
+
+/** Known competitors, curated by admins; the research step and the market prompt get the matching ones. */
+export const competitors = pgTable(
+  'competitors',
+  {
+    id: id(),
+    name: text().notNull(),
+    /** ISO 3166-1 alpha-2, upper case; null = regional / global. */
+    country: text(),
+    industries: text().array().notNull().default(sql`'{}'::text[]`),
+    description: text(),
+    websiteUrl: text(),
+    androidUrl: text(),
+    iosUrl: text(),
+    isActive: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('competitors_name_country_unique').on(sql`lower(${t.name})`, sql`coalesce(${t.country}, '')`),
+    index('competitors_country_idx').on(t.country).where(sql`${t.isActive}`),
+    check('competitors_name_length', sql`char_length(${t.name}) BETWEEN 1 AND 200`),
+    check('competitors_country_format', sql`${t.country} IS NULL OR ${t.country} ~ '^[A-Z]{2}$'`),
+  ],
+);
+
+/** Forced regenerations of an analysis: who, when, which sections, with what feedback. */
+export const analysisRegenerations = pgTable(
+  'analysis_regenerations',
+  {
+    id: id(),
+    analysisId: uuid()
+      .notNull()
+      .references(() => analyses.id, { onDelete: 'cascade' }),
+    userId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    sections: text().array().notNull(),
+    feedback: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('analysis_regenerations_analysis_created_idx').on(t.analysisId, t.createdAt),
+    check('analysis_regenerations_feedback_length', sql`${t.feedback} IS NULL OR char_length(${t.feedback}) <= 2000`),
+  ],
+);
+
+/** What one research step found: queries, result URLs and titles, cited text. */
+export const analysisResearch = pgTable(
+  'analysis_research',
+  {
+    id: id(),
+    analysisId: uuid()
+      .notNull()
+      .references(() => analyses.id, { onDelete: 'cascade' }),
+    status: text().notNull(),
+    errorCode: text(),
+    queries: jsonb().$type<string[]>().notNull().default([]),
+    results: jsonb().$type<{ url: string; title: string; page_age: string | null }[]>().notNull().default([]),
+    citations: jsonb().$type<{ url: string; title: string | null; cited_text: string; text: string }[]>().notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('analysis_research_analysis_created_idx').on(t.analysisId, t.createdAt),
+    check('analysis_research_status', sql`${t.status} IN ('researched', 'failed')`),
   ],
 );

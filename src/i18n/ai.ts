@@ -64,4 +64,12 @@ export const aiMessages = {
   'ok.idea_checked': { en: 'Idea checked', ar: 'تم فحص الفكرة' },
   'ok.chat_reply': { en: 'Assistant replied', ar: 'ردّ المساعد' },
   'ok.llm_reply': { en: 'Model replied', ar: 'ردّ النموذج' },
+  // issue 15: grounded reports
+  'ai.competitor_exists': {
+    en: 'A competitor with this name and country is already in the catalog.',
+    ar: 'يوجد في الفهرس منافس بهذا الاسم والبلد.',
+  },
+  'ok.competitors_imported': { en: 'Competitors imported', ar: 'تم استيراد المنافسين' },
+  'ok.ai_usage': { en: 'AI usage and cost', ar: 'استخدام الذكاء الاصطناعي وتكلفته' },
+  'ok.regenerations': { en: 'Regeneration history', ar: 'سجل إعادة التوليد' },
 } satisfies Record<string, { en: string; ar: string }>;

@@ -10,7 +10,15 @@ import { askIdeaOpinion } from '../ai/idea-opinion.js';
 import { requireUser } from '../auth/guards.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
-import { body, emptyBody, idParam } from '../http/validate.js';
+import { body, emptyBody, idParam, query } from '../http/validate.js';
+import { and, count, eq, sql } from 'drizzle-orm';
+import { analyses, analysisRegenerations } from '../db/schema.js';
+import { notFound } from '../errors.js';
+import { paginated } from '../http/envelope.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { listQuery, pageWindow } from '../http/pagination.js';
+import { isoDate, toIso } from '../schemas/common.js';
+import { visibleLiveAnalysis } from '../services/analyses.js';
 import { AnalysisSchema } from '../schemas/analysis.js';
 import { language, text } from '../schemas/common.js';
 import { insertUsage } from '../services/ai-usage.js';
@@ -37,7 +45,64 @@ const IdeaVerdictSchema = z.object({
 
 const VALIDATE_LIMIT = { max: 30, windowSeconds: 3600 };
 
+const RegenerationSchema = z.object({
+  id: z.uuid(),
+  user_id: z.uuid().nullable().describe('Who asked for the regeneration'),
+  sections: z.array(z.string()),
+  feedback: z.string().nullable(),
+  created_at: isoDate,
+});
+
+const REGEN_SORTS = { created_at: analysisRegenerations.createdAt, updated_at: analysisRegenerations.createdAt };
+
 export const aiAnalysesRoutes = new Hono<AppEnv>()
+  .get(
+    '/:id/regenerations',
+    describe({
+      summary: 'The forced regenerations of an analysis',
+      description:
+        'Every `force: true` run of generate-analysis, newest first: who asked, when, which sections and the feedback it carried ' +
+        '(issue 15 §3). The owner, or `view_analyses`.',
+      tags: ['ai', 'analyses'],
+      response: RegenerationSchema,
+      responseKind: 'paginated',
+      errors: ['NOT_FOUND'],
+    }),
+    requireUser,
+    idParam(),
+    query(listQuery()),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const q = c.req.valid('query');
+      const { db, user } = c.var;
+      const window = pageWindow(c, q);
+      // [page, the analysis is visible]: an empty page cannot tell "no regenerations" from "not yours".
+      const where = eq(analysisRegenerations.analysisId, id);
+      const page = await readPage(db, window, {
+        page: db
+          .select(withTotal({ row: analysisRegenerations }))
+          .from(analysisRegenerations)
+          .where(and(where, sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${visibleLiveAnalysis(id, user)})`))
+          .orderBy(...orderBy(REGEN_SORTS, q.sort, q.order, analysisRegenerations.id))
+          .limit(window.limit)
+          .offset(window.offset),
+        count: db.select({ n: count() }).from(analysisRegenerations).where(where),
+        extras: [db.select({ id: analyses.id }).from(analyses).where(visibleLiveAnalysis(id, user))],
+      });
+      if (page.extras[0].length === 0) throw notFound();
+      return paginated(
+        c,
+        page.rows.map(({ row }) => ({
+          id: row.id,
+          user_id: row.userId,
+          sections: row.sections,
+          feedback: row.feedback,
+          created_at: toIso(row.createdAt)!,
+        })),
+        page.pagination,
+      );
+    },
+  )
   .post(
     '/:id/upgrade-premium',
     describe({

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { chatMessages, chatSystemPrompt } from '../ai/chat-context.js';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
 import { streamMessage } from '../ai/stream.js';
+import { DEFAULT_PROPOSAL_TEXT, proposalOf, proposeGuide, proposeTool } from '../ai/regeneration-proposal.js';
 import { requireUser } from '../auth/guards.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
@@ -30,6 +31,10 @@ const ChatReply = z.object({
   conversation_id: z.uuid(),
   message: z.object({ role: z.literal('assistant'), content: z.string() }),
   usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+  proposal: z
+    .object({ analysis_id: z.uuid(), sections: z.array(z.string()), feedback: z.string(), force: z.literal(true) })
+    .optional()
+    .describe('A rewrite the assistant offers (issue 15): the body to send to POST /api/ai/generate-analysis if the founder accepts.'),
 });
 
 const REPLY_MAX_TOKENS = 2048;
@@ -40,11 +45,12 @@ export const chatRoutes = new Hono<AppEnv>().post(
     summary: 'Ask the assistant',
     description:
       "Persisted in the caller's conversation (a new one when `conversation_id` is absent). Context: the caller's own premium " +
-      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day.',
+      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day. ' +
+      'About a report, the assistant may propose a rewrite: `proposal` is then the body to send to generate-analysis if the founder accepts.',
     tags: ['ai'],
     response: ChatReply,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
-    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage}`, or `error` `{error_code, message}`.' },
+    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.' },
   }),
   requireUser,
   body(ChatBody),
@@ -59,15 +65,20 @@ export const chatRoutes = new Hono<AppEnv>().post(
       analysisId: input.analysis_id,
     });
     const lang = c.var.lang;
+    // About a report, the assistant may propose a rewrite with feedback (a tool it may call, never forced).
     const params = {
-      system: chatSystemPrompt(lang, prep.report),
+      system: prep.report ? `${chatSystemPrompt(lang, prep.report)}\n\n${proposeGuide(lang)}` : chatSystemPrompt(lang, prep.report),
       messages: chatMessages(prep.history, input.message),
       max_tokens: REPLY_MAX_TOKENS,
+      ...(prep.report ? { tools: [proposeTool()] } : {}),
     };
     const deadline = Date.now() + aiTuning.interactiveBudgetMs;
 
     const finish = async (result: Awaited<ReturnType<typeof createMessage>>) => {
-      const reply = result.message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim();
+      // Chat is about premium reports only, so every section may be proposed.
+      const proposal = prep.report && prep.analysisId ? proposalOf(result.message, prep.analysisId, 'premium') : undefined;
+      const text = result.message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim();
+      const reply = text || (proposal ? DEFAULT_PROPOSAL_TEXT[lang] : '');
       if (!reply) {
         await chatFailed(db, prep, user.id, ai.model, result.records);
         throw new AppError('AI_UPSTREAM_ERROR');
@@ -78,6 +89,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
         conversation_id: prep.conversationId,
         message: { role: 'assistant' as const, content: reply },
         usage: { input_tokens: totals.inputTokens, output_tokens: totals.outputTokens },
+        ...(proposal ? { proposal } : {}),
       };
     };
     const failed = async (error: unknown) => {

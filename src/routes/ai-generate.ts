@@ -6,9 +6,9 @@
  */
 import { Hono, type Context } from 'hono';
 import * as z from 'zod';
-import { runGeneration, type RunEvent, type RunResult } from '../ai/runner.js';
+import { runGeneration, type RewriteInput, type RunEvent, type RunResult } from '../ai/runner.js';
 import { requireUser } from '../auth/guards.js';
-import { SECTION_NAMES } from '../db/schema.js';
+import { SECTION_NAMES, type SectionName } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
@@ -28,11 +28,23 @@ const GenerateBody = z.strictObject({
     .refine((list) => new Set(list).size === list.length, 'sections must not repeat')
     .optional(),
   force: z.boolean().optional(),
+  feedback: z
+    .string()
+    .trim()
+    .min(1)
+    .max(2000)
+    .optional()
+    .describe('The founder\'s feedback for a rewrite (≤ 2,000 characters): only with `force: true` and named `sections`. The rewrite sees the current section and the feedback.'),
+}).superRefine((b, ctx) => {
+  if (b.feedback === undefined) return;
+  if (b.force !== true) ctx.addIssue({ code: 'custom', path: ['feedback'], message: 'feedback needs force: true' });
+  if (!b.sections) ctx.addIssue({ code: 'custom', path: ['sections'], message: 'feedback needs the sections to rewrite' });
 });
 
 const SSE_DESCRIPTION =
   'With `Accept: text/event-stream`: `section_started`, `section_completed`, `section_failed` events carrying ' +
-  '`{section, status, error_code?}` as each section progresses, then `done` carrying the analysis. When the run stored ' +
+  '`{section, status, error_code?}` as each section progresses; when market or financial is generated with AI_WEB_SEARCH on, one ' +
+  '`research_completed` `{status: researched|search_failed, queries, sources, error_code?}` before they are written; then `done` carrying the analysis. When the run stored ' +
   'nothing because the AI failed, the last event is `error` `{error_code: "AI_UPSTREAM_ERROR", message}` instead ' +
   '(as the JSON variant answers 502); any other error after the stream started is an `error` event that ends it.';
 
@@ -63,6 +75,7 @@ export const generateRoutes = new Hono<AppEnv>().post(
       sections: input.sections,
       force: input.force ?? false,
       staleAfterSeconds,
+      feedback: input.feedback,
     });
     const view = (a: LoadedAnalysis) => serializeAnalysis(a, user, { staleAfterSeconds });
 
@@ -82,6 +95,9 @@ export const generateRoutes = new Hono<AppEnv>().post(
         sections: plan.sections,
         claimedAt: plan.claimedAt,
         staleAfterSeconds,
+        grounding: config.aiResearch,
+        catalog: plan.catalog,
+        ...(input.feedback ? { rewrite: rewriteOf(plan.analysis, plan.sections, input.feedback) } : {}),
         ...(onEvent ? { onEvent } : {}),
       });
     const final = async () => {
@@ -102,6 +118,15 @@ export const generateRoutes = new Hono<AppEnv>().post(
     });
   },
 );
+
+/** The current content of the sections to rewrite, for the rewrite prompt. */
+function rewriteOf(analysis: LoadedAnalysis, sections: readonly SectionName[], feedback: string): RewriteInput {
+  const previous: RewriteInput['previous'] = {};
+  for (const row of analysis.sections) {
+    if (sections.includes(row.section) && row.content) previous[row.section] = row.content as Record<string, unknown>;
+  }
+  return { feedback, previous };
+}
 
 function upstreamFailure(result: RunResult) {
   return new AppError('AI_UPSTREAM_ERROR', {

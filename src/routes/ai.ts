@@ -4,5 +4,6 @@ import type { AppEnv } from '../types.js';
 import { chatRoutes } from './ai-chat.js';
 import { generateRoutes } from './ai-generate.js';
 import { invokeRoutes } from './ai-invoke.js';
+import { usageRoutes } from './ai-usage.js';
 
-export const aiRoutes = new Hono<AppEnv>().route('/', generateRoutes).route('/', chatRoutes).route('/', invokeRoutes);
+export const aiRoutes = new Hono<AppEnv>().route('/', generateRoutes).route('/', chatRoutes).route('/', invokeRoutes).route('/', usageRoutes);

@@ -80,10 +80,20 @@ export const AdminAnalysisListQuery = AnalysisListQuery.extend({ user_id: z.uuid
 
 // ─── Responses ───────────────────────────────────────────────────────────────
 
+export const SourceSchema = z.object({ url: z.string(), title: z.string() });
+
 export const SectionStateSchema = z.object({
   status: z.enum(SECTION_STATUSES),
   error_code: z.string().optional(),
   updated_at: isoDate,
+  sources: z
+    .array(SourceSchema)
+    .optional()
+    .describe('Once the section has content: the research results and catalog entries backing it. Every link the section shows is one of these URLs.'),
+  research: z
+    .enum(['researched', 'not_researched', 'search_failed'])
+    .optional()
+    .describe('market and financial: whether the section was written from a web research step (AI_WEB_SEARCH), or not (disabled, or the search failed).'),
 });
 
 const sectionMap = <T extends z.ZodType>(value: T) =>
@@ -93,6 +103,8 @@ export const AiUsageSchema = z.object({
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
   calls: z.number().int(),
+  web_searches: z.number().int().optional().describe('Web searches of the research steps; view_analyses only.'),
+  cost_usd: z.number().optional().describe('What the model calls of this report cost at the configured prices (AI_PRICES); view_analyses only.'),
 });
 
 export const AnalysisSchema = z.object({

@@ -57,6 +57,12 @@ export const PublicReportSchema = z.object({
       >,
     )
     .describe("Only the tier's sections; a section not completed is null."),
+  sources: z
+    .record(z.string(), z.array(z.object({ url: z.string(), title: z.string() })))
+    .describe('Per shown section: the research results and catalog entries backing its links (every link shown is one of them).'),
+  research: z
+    .record(z.string(), z.enum(['researched', 'not_researched', 'search_failed']))
+    .describe('market and financial: whether the section was written from web research.'),
   created_at: isoDate,
 });
 export type PublicReportDto = z.infer<typeof PublicReportSchema>;

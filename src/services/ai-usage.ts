@@ -5,7 +5,7 @@ import { aiUsage, type SectionName } from '../db/schema.js';
 
 export interface UsageOwner {
   userId: string;
-  kind: 'section' | 'chat' | 'invoke' | 'validate';
+  kind: 'section' | 'chat' | 'invoke' | 'validate' | 'research';
   model: string;
   analysisId?: string | null;
   conversationId?: string | null;
@@ -17,6 +17,9 @@ export function usageTotals(records: AttemptRecord[]) {
     inputTokens: records.reduce((n, r) => n + r.inputTokens, 0),
     outputTokens: records.reduce((n, r) => n + r.outputTokens, 0),
     calls: records.length,
+    webSearches: records.reduce((n, r) => n + (r.webSearches ?? 0), 0),
+    /** Unpriced calls add nothing here; ai_usage keeps their cost null so totals can say so. */
+    costNanoUsd: records.reduce((n, r) => n + (r.costNanoUsd ?? 0n), 0n),
   };
 }
 
@@ -36,6 +39,11 @@ export function insertUsage(db: Database, owner: UsageOwner, records: AttemptRec
       durationMs: Math.round(r.durationMs),
       ok: r.ok,
       errorCode: r.errorCode,
+      cacheCreationInputTokens: r.cacheWriteTokens ?? 0,
+      cacheReadInputTokens: r.cacheReadTokens ?? 0,
+      webSearchRequests: r.webSearches ?? 0,
+      // A failed attempt is not billed: cost 0. A success of an unpriced model: null.
+      costNanoUsd: r.ok || r.costNanoUsd !== undefined ? (r.costNanoUsd ?? null) : 0n,
     })),
   );
 }

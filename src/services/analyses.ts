@@ -11,6 +11,7 @@ import type { Database } from '../db/client.js';
 import { analyses, analysisSections, SECTION_NAMES, SECTION_STATUSES, type SectionName } from '../db/schema.js';
 import type { AnalysisDto, AnalysisSummaryDto } from '../schemas/analysis.js';
 import { toIso } from '../schemas/common.js';
+import { nanoToUsd } from '../ai/prices.js';
 
 export type ReportType = 'free' | 'premium';
 export type AnalysisStatus = AnalysisDto['status'];
@@ -128,6 +129,19 @@ function sectionState(row: SectionRow | undefined, analysis: AnalysisRow, option
     status: row.status as SectionState['status'],
     ...(row.errorCode ? { error_code: row.errorCode } : {}),
     updated_at: toIso(row.updatedAt)!,
+    ...groundingOf(row),
+  };
+}
+
+/** Issue 15: a stored section's sources, and whether it was researched (market, financial). */
+export function groundingOf(row: Pick<SectionRow, 'content' | 'sources' | 'research'>): {
+  sources?: { url: string; title: string }[];
+  research?: 'researched' | 'not_researched' | 'search_failed';
+} {
+  if (row.content === null) return {};
+  return {
+    sources: (row.sources ?? []).map((s) => ({ url: s.url, title: s.title })),
+    ...(row.research ? { research: row.research as 'researched' | 'not_researched' | 'search_failed' } : {}),
   };
 }
 
@@ -176,7 +190,15 @@ export function serializeAnalysis(analysis: LoadedAnalysis, viewer: AnalysisView
     report,
     sections,
     ...(maySeeUsage
-      ? { ai_usage: { input_tokens: analysis.aiInputTokens, output_tokens: analysis.aiOutputTokens, calls: analysis.aiCalls } }
+      ? {
+          ai_usage: {
+            input_tokens: analysis.aiInputTokens,
+            output_tokens: analysis.aiOutputTokens,
+            calls: analysis.aiCalls,
+            // What the report cost us is for admins (view_analyses), not for the customer.
+            ...(canViewAll(viewer) ? { web_searches: analysis.aiWebSearches, cost_usd: nanoToUsd(analysis.aiCostNanoUsd) } : {}),
+          },
+        }
       : {}),
     created_at: toIso(analysis.createdAt)!,
     updated_at: toIso(analysis.updatedAt)!,

@@ -14,6 +14,8 @@ import { ideaHasLetters } from '../ai/idea-checks.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import { groupAnalysisRows, PREMIUM_ONLY_SECTIONS, selectAnalysis, sectionsForTier, type LoadedAnalysis, type ReportType } from './analyses.js';
 import { startRun } from './report-runs.js';
+import { selectCatalogCandidates } from './research.js';
+import type { CatalogEntry } from '../ai/research.js';
 import { sweepStaleSections } from './report-finish.js';
 import { selectSettings, settingsFromRows } from './settings.js';
 
@@ -23,28 +25,37 @@ export interface PlanInput {
   sections?: SectionName[] | undefined;
   force: boolean;
   staleAfterSeconds: number;
+  /** Issue 15: the founder's feedback for a forced rewrite of the named sections. */
+  feedback?: string | undefined;
 }
 
 export type Plan =
   | { kind: 'nothing'; analysis: LoadedAnalysis }
-  | { kind: 'run'; analysis: LoadedAnalysis; sections: SectionName[]; claimedAt: string; charged: number | null };
+  | { kind: 'run'; analysis: LoadedAnalysis; sections: SectionName[]; claimedAt: string; charged: number | null; catalog: CatalogEntry[] };
 
 const isLive = (startedAt: Date | null, staleAfterSeconds: number) =>
   startedAt !== null && Date.now() - startedAt.getTime() <= staleAfterSeconds * 1000;
 
 async function read(db: Database, input: PlanInput) {
   const owner = { id: input.userId, permissions: [] }; // generation is the owner's action only
-  const [rows, charges, settings] = await db.batch([
+  const [rows, charges, settings, catalog] = await db.batch([
     selectAnalysis(db, input.analysisId, owner),
     db
       .select({ id: transactions.id })
       .from(transactions)
       .where(and(eq(transactions.type, 'analysis_charge'), eq(transactions.referenceId, input.analysisId), isNull(transactions.refundedBy))),
     selectSettings(db, ['premium_report_cost']),
+    // Issue 15: the catalog entries of the idea's industry ride along (no extra round trip); the runner keeps its country's.
+    selectCatalogCandidates(db, input.analysisId),
   ]);
   const analysis = groupAnalysisRows(rows);
   if (!analysis) throw notFound();
-  return { analysis, paid: charges.length > 0, cost: settingsFromRows(['premium_report_cost'], settings).premium_report_cost };
+  return {
+    analysis,
+    paid: charges.length > 0,
+    cost: settingsFromRows(['premium_report_cost'], settings).premium_report_cost,
+    catalog: catalog as CatalogEntry[],
+  };
 }
 
 export async function planAndStart(db: Database, input: PlanInput): Promise<Plan> {
@@ -82,8 +93,9 @@ export async function planAndStart(db: Database, input: PlanInput): Promise<Plan
       chargeCredits,
       requirePaid: premiumRequested,
       staleAfterSeconds: input.staleAfterSeconds,
+      feedback: input.feedback ?? null,
     });
-    if (started.ok) return { kind: 'run', analysis, sections: toRun, claimedAt: started.claimedAt, charged: chargeCredits };
+    if (started.ok) return { kind: 'run', analysis, sections: toRun, claimedAt: started.claimedAt, charged: chargeCredits, catalog: state.catalog };
     // A refund landed between our read and the start batch: read again, and charge this time.
     if (attempt >= 2) throw new AppError('INVALID_STATE', { message: 'ai.analysis_changed' });
   }

@@ -38,6 +38,8 @@ export interface StartRunInput {
   /** Premium-only sections are requested: an unrefunded charge must exist once the batch has run. */
   requirePaid: boolean;
   staleAfterSeconds: number;
+  /** Issue 15: the founder's feedback of a forced run; every forced run is recorded in analysis_regenerations. */
+  feedback?: string | null;
 }
 
 export type StartOutcome = { ok: true; claimedAt: string } | { ok: false; reason: 'charge_missing' };
@@ -85,6 +87,10 @@ export async function startRun(db: Database, input: StartRunInput): Promise<Star
         ]
       : []),
     ...(input.requirePaid ? [guard(db, openChargeExists(id), 'charge_missing')] : []),
+    ...(input.force
+      ? [db.execute(sql`INSERT INTO analysis_regenerations (analysis_id, user_id, sections, feedback)
+                        VALUES (${id}, ${input.userId}, ${`{${sections.join(',')}}`}::text[], ${input.feedback ?? null})`)]
+      : []),
     ]);
     const claim = results[6] as { rows: { claimed_at: string }[] };
     return { ok: true, claimedAt: claim.rows[0]!.claimed_at };
@@ -124,6 +130,9 @@ export interface SectionResult {
   /** Validated content, or the failure code. */
   content?: Record<string, unknown>;
   errorCode?: string;
+  /** Issue 15: the sources backing the content's links, and whether the section was researched. */
+  sources?: { url: string; title: string }[];
+  research?: string | null;
 }
 
 /**
@@ -135,7 +144,8 @@ export async function storeSection(db: Database, r: SectionResult): Promise<bool
   const usage = usageTotals(r.records);
   const owned = sql`analysis_id = ${r.analysisId} AND section = ${r.section} AND status = 'processing' AND started_at = ${r.claimedAt}::timestamptz`;
   const write = r.content
-    ? sql`UPDATE analysis_sections SET status = 'completed', content = ${JSON.stringify(r.content)}::jsonb, error_code = NULL, updated_at = now()
+    ? sql`UPDATE analysis_sections SET status = 'completed', content = ${JSON.stringify(r.content)}::jsonb, error_code = NULL, updated_at = now(),
+                 sources = ${JSON.stringify(r.sources ?? [])}::jsonb, research = ${r.research ?? null}
           WHERE ${owned} RETURNING section`
     : // A failed forced regeneration keeps the last valid content (and says why the new one failed).
       sql`UPDATE analysis_sections SET status = CASE WHEN content IS NULL THEN 'failed' ELSE 'completed' END,
@@ -147,7 +157,9 @@ export async function storeSection(db: Database, r: SectionResult): Promise<bool
     lockAnalysis(db, r.analysisId),
     db.execute(sql`
       UPDATE analyses SET ai_input_tokens = ai_input_tokens + ${usage.inputTokens},
-             ai_output_tokens = ai_output_tokens + ${usage.outputTokens}, ai_calls = ai_calls + ${usage.calls}
+             ai_output_tokens = ai_output_tokens + ${usage.outputTokens}, ai_calls = ai_calls + ${usage.calls},
+             ai_web_searches = ai_web_searches + ${usage.webSearches},
+             ai_cost_nano_usd = ai_cost_nano_usd + ${usage.costNanoUsd.toString()}::bigint
       WHERE id = ${r.analysisId}`),
     db.execute<{ section: string }>(write),
     ...(score !== null

@@ -12,7 +12,7 @@ import { analyses, analysisSections, reportShares, users } from '../db/schema.js
 import { translate } from '../i18n/messages.js';
 import { toIso } from '../schemas/common.js';
 import type { PublicReportDto, ShareDto } from '../schemas/report-share.js';
-import { sectionsForTier, type ReportType } from './analyses.js';
+import { groundingOf, sectionsForTier, type ReportType } from './analyses.js';
 import { notify } from './notify.js';
 
 const TOKEN_BYTES = 32;
@@ -115,7 +115,7 @@ export async function openSharedReport(
   const [opened, sectionRows] = await db.batch([
     header,
     db
-      .select({ section: analysisSections.section, content: analysisSections.content })
+      .select({ section: analysisSections.section, content: analysisSections.content, sources: analysisSections.sources, research: analysisSections.research })
       .from(analysisSections)
       .innerJoin(reportShares, eq(reportShares.analysisId, analysisSections.analysisId))
       .where(and(eq(reportShares.tokenHash, tokenHash), eq(analysisSections.status, 'completed'))),
@@ -139,7 +139,16 @@ export async function openSharedReport(
   // The tier decides which sections exist publicly: premium rows of a free report never show.
   const completed = new Map(sectionRows.map((r) => [r.section, r.content as Record<string, unknown> | null]));
   const report: PublicReportDto['report'] = {};
-  for (const name of sectionsForTier(share.reportType)) report[name] = completed.get(name) ?? null;
+  const sources: PublicReportDto['sources'] = {};
+  const research: PublicReportDto['research'] = {};
+  for (const name of sectionsForTier(share.reportType)) {
+    report[name] = completed.get(name) ?? null;
+    const row = sectionRows.find((r) => r.section === name);
+    if (!row) continue;
+    const g = groundingOf(row);
+    if (g.sources) sources[name] = g.sources;
+    if (g.research) research[name] = g.research;
+  }
   return {
     business_idea: share.businessIdea,
     industry: share.industry,
@@ -147,6 +156,8 @@ export async function openSharedReport(
     report_language: share.reportLanguage as PublicReportDto['report_language'],
     report_type: share.reportType as ReportType,
     report,
+    sources,
+    research,
     created_at: toIso(share.createdAt)!,
   };
 }

@@ -18,6 +18,7 @@ const BATCHED: Record<string, number> = {
   'GET /api/referrals': 2, // [page, meta]: meta covers the whole scope, and an empty page carries no row
   'GET /api/notifications': 2, // [page, unread count]: the count ignores the list's filter
   'GET /api/contact-messages': 2, // [page, new_count]: the count ignores the list's filters
+  'GET /api/analyses/{id}/regenerations': 2, // [page, analysis visible]: an empty page cannot prove the analysis is the caller's
 };
 
 let t: TestApp;
@@ -52,6 +53,11 @@ beforeAll(async () => {
   expect((await t.request('POST', '/api/partners', { token: admin.token, body: { name: 'P', name_ar: 'ش', logo_url: 'https://cdn.example.com/p.png' } })).status).toBe(201);
   expect((await t.request('POST', '/api/social-media', { token: admin.token, body: { platform: 'X', url: 'https://x.com/planlyze', icon: 'Twitter' } })).status).toBe(201);
   await t.db.execute(sql`INSERT INTO api_request_logs (request_id, method, route, path, status, duration_ms, runtime, kept_by) VALUES ('seed', 'GET', '/api', '/api', 200, 1, 'node', 'sample')`);
+  // Issue 15: a catalog competitor, and a regeneration of the analysis (written by forced generation runs).
+  expect((await t.request('POST', '/api/competitors', { token: admin.token, body: { name: 'Seed competitor', country: 'SY' } })).status).toBe(201);
+  await t.db.execute(sql`INSERT INTO analysis_regenerations (analysis_id, user_id, sections, feedback)
+                         VALUES (${analysis.id}, ${admin.id}, '{market}', 'seed')`);
+  pathIds['/api/analyses/{id}/regenerations'] = analysis.id;
 });
 afterAll(async () => {
   await t.close();

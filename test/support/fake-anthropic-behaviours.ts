@@ -1,6 +1,7 @@
 // Scriptable answers of the fake Anthropic API. A behaviour is plain data; the server turns it into an
 // HTTP response (JSON or SSE) for the request it answers.
 import type Anthropic from '@anthropic-ai/sdk';
+import type { ScriptedCitation, ScriptedResult, ScriptedSearch, WebSearchErrorCode } from './fake-anthropic-search.js';
 
 /** What the fake received. `body` is whatever JSON arrived (typed as the SDK would send it). */
 export interface FakeRequest {
@@ -28,10 +29,15 @@ export interface FakeRequest {
 export interface UsageOverride {
   input_tokens?: number;
   output_tokens?: number;
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
 }
 
 export type ScriptedBlock =
-  | { type: 'text'; text: string }
+  /** `cite`: web_search_result_location citations of results an earlier search of the same response returned. */
+  | { type: 'text'; text: string; cite?: ScriptedCitation[] }
+  /** One search of the web_search server tool: a server_tool_use block and its web_search_tool_result. */
+  | ScriptedSearch
   | { type: 'tool_use'; input: unknown; name?: string }
   /** Truncation without a scripted partial: a cut-off tool call when a tool is forced, else cut-off text. */
   | { type: 'cut_off' };
@@ -78,6 +84,24 @@ export function truncated(partial?: string | Record<string, unknown>, opts: Resu
 /** Any content and stop reason, for cases the helpers above do not cover (e.g. text then a tool call). */
 export function message(content: ScriptedBlock[], stopReason: Anthropic.StopReason, usage?: UsageOverride): Behaviour {
   return usage === undefined ? { kind: 'message', content, stopReason } : { kind: 'message', content, stopReason, usage };
+}
+
+/** One web search returning `results` (for `searchAnswer`). */
+export const search = (query: string, results: ScriptedResult[]): ScriptedSearch => ({ type: 'web_search', query, results });
+
+/** One web search failing with `web_search_tool_result_error` (the response itself is still a 200). */
+export const searchError = (query: string, code: WebSearchErrorCode = 'unavailable'): ScriptedSearch => ({ type: 'web_search', query, error: code });
+
+/**
+ * A research answer: the searches (server_tool_use + web_search_tool_result each), then text blocks with
+ * their citations, `end_turn`; `usage.server_tool_use.web_search_requests` counts the searches performed.
+ */
+export function searchAnswer(
+  searches: ScriptedSearch[],
+  answer: { text: string; cite?: ScriptedCitation[] }[],
+  opts: ResultOptions = {},
+): Behaviour {
+  return message([...searches, ...answer.map((a) => ({ type: 'text' as const, ...a }))], 'end_turn', opts.usage);
 }
 
 const DEFAULT_ERROR_MESSAGES: Record<string, string> = {

@@ -5,9 +5,13 @@ import type { ServerResponse } from 'node:http';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Behaviour, FakeRequest, ScriptedBlock } from './fake-anthropic-behaviours.js';
 import type { Rejection } from './fake-anthropic-validate.js';
+import { buildCitations, buildSearch, newSearchState, type CitationBlock, type SearchContentBlock, type SearchState } from './fake-anthropic-search.js';
 
 type MessageBehaviour = Extract<Behaviour, { kind: 'message' }>;
-type ContentBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+type ContentBlock =
+  | { type: 'text'; text: string; citations?: CitationBlock[] | null }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | SearchContentBlock;
 
 export interface FakeMessage {
   id: string;
@@ -17,7 +21,15 @@ export interface FakeMessage {
   content: ContentBlock[];
   stop_reason: Anthropic.StopReason;
   stop_sequence: null;
-  usage: { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; service_tier: 'standard' };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+    service_tier: 'standard';
+    /** Present when the request offered a server tool (web search). */
+    server_tool_use?: { web_search_requests: number; web_fetch_requests: number };
+  };
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -34,13 +46,19 @@ const estimateTokens = (chars: number): number => Math.max(1, Math.ceil(chars / 
 /** Builds the Message, or a Rejection when the script cannot apply to this request (a test bug). */
 export function buildMessage(behaviour: MessageBehaviour, req: FakeRequest): FakeMessage | Rejection {
   const content: ContentBlock[] = [];
+  const searches = newSearchState();
   for (const block of behaviour.content) {
-    const built = buildBlock(block, req);
+    const built = buildBlock(block, req, searches);
     if ('status' in built) return built;
-    content.push(built);
+    content.push(...(Array.isArray(built) ? built : [built]));
   }
   const maxTokens = typeof req.body.max_tokens === 'number' ? req.body.max_tokens : 1;
-  const outputChars = content.reduce((n, b) => n + (b.type === 'text' ? b.text.length : JSON.stringify(b.input).length), 0);
+  const outputChars = content.reduce(
+    (n, b) => n + (b.type === 'text' ? b.text.length : b.type === 'web_search_tool_result' ? 0 : JSON.stringify(b.input).length),
+    0,
+  );
+  // Search results are read by the model: they count as input, roughly their titles and pages.
+  const searchChars = searches.performed * 2000;
   const promptChars = JSON.stringify([req.body.system ?? '', req.body.messages ?? [], req.body.tools ?? []]).length;
   return {
     id: fakeId('msg_01'),
@@ -51,21 +69,31 @@ export function buildMessage(behaviour: MessageBehaviour, req: FakeRequest): Fak
     stop_reason: behaviour.stopReason,
     stop_sequence: null,
     usage: {
-      input_tokens: behaviour.usage?.input_tokens ?? estimateTokens(promptChars),
+      input_tokens: behaviour.usage?.input_tokens ?? estimateTokens(promptChars + searchChars),
       output_tokens:
         behaviour.usage?.output_tokens ??
         (behaviour.stopReason === 'max_tokens' ? maxTokens : Math.min(maxTokens, estimateTokens(outputChars))),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: behaviour.usage?.cache_creation_input_tokens ?? 0,
+      cache_read_input_tokens: behaviour.usage?.cache_read_input_tokens ?? 0,
       service_tier: 'standard',
+      ...(webSearchOffered(req) ? { server_tool_use: { web_search_requests: searches.performed, web_fetch_requests: 0 } } : {}),
     },
   };
 }
 
-function buildBlock(block: ScriptedBlock, req: FakeRequest): ContentBlock | Rejection {
-  if (block.type === 'text') return block;
+const webSearchOffered = (req: FakeRequest) =>
+  Array.isArray(req.body.tools) && (req.body.tools as { type?: unknown }[]).some((t) => String(t.type ?? '').startsWith('web_search_'));
+
+function buildBlock(block: ScriptedBlock, req: FakeRequest, searches: SearchState): ContentBlock | ContentBlock[] | Rejection {
+  if (block.type === 'web_search') return buildSearch(block, req, searches);
+  if (block.type === 'text') {
+    if (block.cite === undefined) return { type: 'text', text: block.text };
+    const citations = buildCitations(block.cite, searches);
+    if ('status' in citations) return citations;
+    return { type: 'text', text: block.text, citations };
+  }
   if (block.type === 'cut_off') {
-    return req.forcedTool ? buildBlock({ type: 'tool_use', input: {} }, req) : { type: 'text', text: '{"' };
+    return req.forcedTool ? buildBlock({ type: 'tool_use', input: {} }, req, searches) : { type: 'text', text: '{"' };
   }
   const name = block.name ?? req.forcedTool ?? req.toolNames[0];
   if (name === undefined || !req.toolNames.includes(name)) {
@@ -123,11 +151,16 @@ export function streamEvents(message: FakeMessage): SseEvent[] {
 
 function blockEvents(block: ContentBlock, index: number): SseEvent[] {
   if (block.type === 'text') {
+    const start = block.citations ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' };
     return [
-      { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+      { type: 'content_block_start', index, content_block: start },
+      ...(block.citations ?? []).map((citation) => ({ type: 'content_block_delta', index, delta: { type: 'citations_delta', citation } })),
       ...chunks(block.text).map((piece) => ({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } })),
       { type: 'content_block_stop', index },
     ];
+  }
+  if (block.type === 'web_search_tool_result') {
+    return [{ type: 'content_block_start', index, content_block: block }, { type: 'content_block_stop', index }];
   }
   return [
     { type: 'content_block_start', index, content_block: { ...block, input: {} } },

@@ -1,6 +1,7 @@
 // Request validation for the fake `POST /v1/messages`, in the order the real API applies it:
 // authentication (401), version header (400), body parse (400), then the body fields (400).
 import { STRICT_LIMITS, strictSchemaProblem, type StrictCounts } from './fake-anthropic-schema.js';
+import { webSearchToolProblem } from './fake-anthropic-search.js';
 
 export interface Rejection {
   status: number;
@@ -146,7 +147,12 @@ function toolsProblem(tools: unknown): string | null {
     }
     if (names.has(tool.name)) return `tools: Tool names must be unique (${tool.name})`;
     names.add(tool.name);
-    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') continue; // server tools
+    if (typeof tool.type === 'string' && tool.type.startsWith('web_search_')) {
+      const problem = webSearchToolProblem(tool, `tools.${i}`);
+      if (problem) return problem;
+      continue;
+    }
+    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') continue; // other server tools
     if (!isObject(tool.input_schema) || tool.input_schema.type !== 'object') {
       return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
     }

@@ -22,6 +22,7 @@ import { apiKeyOf, bodyRejection, headerRejection, parseBody, type Rejection } f
 
 export * from './fake-anthropic-behaviours.js';
 export { STRICT_LIMITS, strictSchemaProblem } from './fake-anthropic-schema.js';
+export type { ScriptedCitation, ScriptedResult, ScriptedSearch, WebSearchErrorCode } from './fake-anthropic-search.js';
 
 export interface FakeAnthropic {
   /** Base URL for the SDK (`baseURL`) or ANTHROPIC_BASE_URL, e.g. `http://127.0.0.1:41234`. */

@@ -2,7 +2,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { SectionName } from '../../db/schema.js';
 import { ar } from './ar.js';
-import { dataBlock } from './data-block.js';
+import { dataBlock, neutralize } from './data-block.js';
 import { en } from './en.js';
 import type { PromptPack } from './types.js';
 
@@ -34,17 +34,44 @@ export interface SectionPrompt {
   messages: Anthropic.MessageParam[];
 }
 
-export function sectionPrompt(idea: IdeaInput, section: SectionName, lang: PromptLang, toolName: string): SectionPrompt {
+/** Issue 15: what a section call may carry besides the idea, every part as delimited data. */
+export interface SectionExtras {
+  /** `<research>` block of this run's research step (research sections only). */
+  research?: string | undefined;
+  /** `<known_competitors>` block of the matching catalog entries. */
+  catalog?: string | undefined;
+  /** researched: the grounded guide; unresearched: write without links except the catalog's. */
+  grounding?: 'researched' | 'unresearched' | undefined;
+  /** A forced rewrite with the founder's feedback: the current content and the feedback. */
+  previous?: Record<string, unknown> | undefined;
+  feedback?: string | undefined;
+}
+
+export function sectionPrompt(
+  idea: IdeaInput,
+  section: SectionName,
+  lang: PromptLang,
+  toolName: string,
+  extras: SectionExtras = {},
+): SectionPrompt {
   const p = promptsFor(lang);
   // The location itself stays in the data block: no user text is ever part of the system prompt.
   const market = idea.location?.trim() ? p.locationMarket : p.defaultMarket;
+  const data = [
+    ideaBlock(idea),
+    extras.research,
+    extras.catalog,
+    extras.previous ? `<current_section>\n${neutralize(JSON.stringify(extras.previous))}\n</current_section>` : undefined,
+    extras.feedback ? `<founder_feedback>\n${neutralize(extras.feedback.trim())}\n</founder_feedback>` : undefined,
+  ].filter((part): part is string => Boolean(part));
+  const guides = [
+    p.sectionRequest(section),
+    p.sectionGuide[section],
+    extras.grounding === 'researched' ? p.groundedGuide : extras.grounding === 'unresearched' ? p.unresearchedGuide : undefined,
+    extras.previous || extras.feedback ? p.rewriteGuide : undefined,
+  ].filter((part): part is string => Boolean(part));
   return {
     system: p.reportSystem({ market, toolName }),
-    messages: [
-      {
-        role: 'user',
-        content: `${ideaBlock(idea)}\n\n${p.sectionRequest(section)}\n${p.sectionGuide[section]}`,
-      },
-    ],
+    messages: [{ role: 'user', content: `${data.join('\n\n')}\n\n${guides.join('\n')}` }],
   };
 }

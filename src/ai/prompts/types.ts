@@ -16,4 +16,13 @@ export interface PromptPack {
   chatSystem: (hasReport: boolean) => string;
   validateSystem: string;
   validateRequest: (hasIndustry: boolean) => string;
+  /** Issue 15: the research call (web search) and how sections use what it found. */
+  researchSystem: string;
+  researchRequest: string;
+  /** Added to a section request that carries <research> and/or <known_competitors>. */
+  groundedGuide: string;
+  /** Added when the section could not be researched: no links except the catalog's. */
+  unresearchedGuide: string;
+  /** Added to a forced rewrite that carries <current_section> and <founder_feedback>. */
+  rewriteGuide: string;
 }

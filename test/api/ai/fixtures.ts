@@ -40,7 +40,7 @@ export const MARKET = {
     pros: list('Pro', 2),
     cons: list('Con', 2),
     relevance: 'Same customers, restaurant food only.',
-    links: i === 1 ? { website: 'https://example.com' } : {},
+    links: {}, // a link must be backed by a research result or the catalog (issue 15): see grounded.test.ts
   })),
   market_uniqueness: {
     gaps_in_market: list('Gap', 2),

@@ -103,7 +103,7 @@ describe('GET /api/report-shares/public/:token', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     const v = res.body.data;
-    expect(Object.keys(v).sort()).toEqual(['business_idea', 'created_at', 'industry', 'location', 'report', 'report_language', 'report_type'].sort());
+    expect(Object.keys(v).sort()).toEqual(['business_idea', 'created_at', 'industry', 'location', 'report', 'report_language', 'report_type', 'research', 'sources'].sort());
     expect(v).toMatchObject({ industry: 'Food', location: 'Damascus', report_language: 'en', report_type: 'free' });
     expect(Object.keys(v.report)).toEqual(['overview', 'market']);
     expect(v.report.overview.value_proposition).toBe('OVERVIEW-CONTENT');
