@@ -153,12 +153,12 @@ export function createApp() {
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get(
     '/api/openapi.json',
-    describe({ summary: 'This OpenAPI 3.1 document', tags: ['system'], responseKind: 'raw' }),
+    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', description: 'This document: OpenAPI 3.1, generated from the zod schemas that validate requests and shape responses. Not an envelope.', tags: ['system'], responseKind: 'raw' }),
     (c) => c.json((openApiDocument ??= buildOpenApiDocument(app, { version: APP_VERSION }))),
   );
   app.get(
     '/api/docs',
-    describe({ summary: 'Interactive API reference (HTML)', tags: ['system'], responseKind: 'html' }),
+    describe({ operationId: 'getDocs', summary: 'Interactive API reference (HTML)', description: 'An HTML page rendering this document as an interactive reference.', tags: ['system'], responseKind: 'html' }),
     (c) => c.html(docsPage('/api/openapi.json')),
   );
 

@@ -25,7 +25,7 @@ import { softDeleteAnalysis, updateOwnAnalysis } from '../services/analysis-chan
 import { listAnalyses } from '../services/analysis-list.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['analyses'];
+const TAGS = ['analyses'] as const;
 const readOptions = (c: Context<AppEnv>) => ({ staleAfterSeconds: c.var.config.aiSectionTimeoutS });
 const LIST_DESCRIPTION =
   'Summaries (no report bodies), newest first. `q` searches the idea text (any language; `%` and `_` are literal); ' +
@@ -35,6 +35,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createAnalysis',
       summary: 'Create an analysis',
       description: 'Starts `pending` and `free`, with a pending slot for each free section (overview, market).',
       tags: TAGS,
@@ -76,6 +77,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listAnalyses',
       summary: 'List own analyses',
       description: LIST_DESCRIPTION,
       tags: TAGS,
@@ -92,6 +94,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/all',
     describe({
+      operationId: 'listAllAnalyses',
       summary: "List everyone's analyses",
       description: `${LIST_DESCRIPTION} \`user_id\` narrows to one owner.`,
       tags: TAGS,
@@ -109,6 +112,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getAnalysis',
       summary: 'Get an analysis with its report',
       description: "The owner's, or anyone's with `view_analyses`; otherwise 404.",
       tags: TAGS,
@@ -127,6 +131,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateAnalysis',
       summary: 'Edit own analysis',
       description:
         'Idea fields only while no generation has started (`pending`); `user_rating` (1..5) and `user_feedback` (≤ 2000) ' +
@@ -146,6 +151,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteAnalysis',
       summary: 'Delete an analysis (soft)',
       description:
         "The owner's own, or anyone's with `manage_analyses`. Its share links stop working at once.",

@@ -54,6 +54,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createPayment',
       summary: 'Submit a payment for review',
       description:
         'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
@@ -70,6 +71,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listPayments',
       summary: 'List payments (without proofs)',
       description: 'Own payments; with `view_payments` everyone’s, filterable by `user_id` (403 without it for another user).',
       tags: ['payments'],
@@ -107,6 +109,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/stats',
     describe({
+      operationId: 'getPaymentStats',
       summary: 'Payment totals by status and by day',
       description: '`by_day` covers the last `days` days (UTC), all statuses, zero-filled.',
       tags: ['payments'],
@@ -119,6 +122,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getPayment',
       summary: 'One payment, with its proof',
       description: "The owner's, or anyone's with `view_payments`; another user's payment is a 404.",
       tags: ['payments'],
@@ -143,6 +147,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/:id/approve',
     describe({
+      operationId: 'approvePayment',
       summary: 'Approve a pending payment',
       description:
         'Exactly once: books the purchase, notifies the owner, writes the audit log (one atomic batch), and pays the ' +
@@ -160,6 +165,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/:id/reject',
     describe({
+      operationId: 'rejectPayment',
       summary: 'Reject a pending payment',
       description: 'Exactly once; releases the reserved discount use and notifies the owner with the reason.',
       tags: ['payments'],

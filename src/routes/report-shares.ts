@@ -25,7 +25,7 @@ import { recordActivityIf } from '../services/conditional-log.js';
 import { hashShareToken, newShareToken, openSharedReport, PUBLIC_SHARE_PATH, serializeShare } from '../services/report-shares.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['report-shares'];
+const TAGS = ['report-shares'] as const;
 const ownShare = (id: string, userId: string) => and(eq(reportShares.id, id), eq(reportShares.userId, userId));
 const SORTS = { created_at: reportShares.createdAt, updated_at: reportShares.updatedAt, view_count: reportShares.viewCount };
 
@@ -33,6 +33,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createReportShare',
       summary: 'Share a completed report',
       description:
         'Only for your own completed analysis (another user\'s → 404; not completed → 409 INVALID_STATE). ' +
@@ -76,6 +77,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listReportShares',
       summary: 'List own share links',
       description: 'With their view counts. Links of deleted analyses are left out (they no longer open).',
       tags: TAGS,
@@ -110,6 +112,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .get(
     '/public/:token',
     describe({
+      operationId: 'getSharedReport',
       summary: 'Open a shared report (no sign-in)',
       description:
         "A sanitized view: the idea, industry, location, language, tier and the tier's completed sections. " +
@@ -134,6 +137,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateReportShare',
       summary: 'Pause, resume or re-date a share link',
       description: '`expires_at` must be in the future (or null for never).',
       tags: TAGS,
@@ -162,6 +166,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteReportShare',
       summary: 'Revoke a share link',
       description: 'The link stops working at once.',
       tags: TAGS,
