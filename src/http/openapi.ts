@@ -142,6 +142,26 @@ function errorResponses(responses: Record<string, unknown>, codes: ErrorCode[]):
   );
 }
 
+/** What a parameter means when its schema does not say: these names mean the same on every route. */
+const PARAMETER_TEXT: Record<string, string> = {
+  id: 'The id (UUID) of the object.',
+  key: 'The setting key.',
+  token: 'The share token from the link.',
+  page: 'The page number, from 1. Past the last page: an empty `data`.',
+  sort: 'The column to sort by.',
+  status: 'Only items in this status.',
+  is_active: 'Only active (`true`) or inactive (`false`) items.',
+  report_type: 'Only reports of this tier.',
+  user_id: "Only this user's items (another user's need the permission named in the description).",
+  analysis_id: 'Only items about this analysis.',
+  type: 'Only entries of this type.',
+  actor_id: 'Only actions by this user.',
+  entity_type: 'Only actions on this kind of object.',
+  entity_id: 'Only actions on this object.',
+  industry: 'Only analyses in this industry.',
+  q: 'Search text.',
+};
+
 function parameters(components: ComponentSchemas, validators: ValidatorMeta[], describe: DescribeMeta | undefined): unknown[] {
   const out: unknown[] = [];
   for (const v of validators) {
@@ -155,7 +175,7 @@ function parameters(components: ComponentSchemas, validators: ValidatorMeta[], d
         name,
         in: v.target === 'param' ? 'path' : 'query',
         required: v.target === 'param' || required.has(name),
-        ...(typeof description === 'string' ? { description } : {}),
+        ...(typeof description === 'string' ? { description } : PARAMETER_TEXT[name] ? { description: PARAMETER_TEXT[name] } : {}),
         schema: typeof rest.$ref === 'string' ? { $ref: rest.$ref } : rest,
       });
     }
@@ -314,7 +334,7 @@ export function buildOpenApiDocument(app: Hono<any, any, any>, info: { version: 
         'Every JSON answer is an envelope: `{success: true, message, data, timestamp}` (lists add `pagination`), or an ' +
         '`ErrorEnvelope`. Send `Accept-Language: ar` for Arabic messages. Typed clients: see the README ("Typed clients").',
       contact: { name: 'Planlyze', url: 'https://planlyze.com' },
-      license: { name: 'Proprietary', url: 'https://planlyze.com' },
+      license: { name: 'Proprietary, all rights reserved', url: 'https://planlyze.com' },
     },
     servers: [{ url: '/', description: 'The server that serves this document.' }],
     tags: (Object.keys(TAGS) as Tag[]).filter((tag) => usedTags.has(tag)).map((name) => ({ name, description: TAGS[name] })),
