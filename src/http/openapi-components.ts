@@ -45,6 +45,8 @@ function canonical(value: unknown): string {
   );
 }
 
+const EMPTY_OBJECT = canonical({ type: 'object', properties: {}, additionalProperties: false });
+
 const scalarByShape = new Map(Object.entries(SCALARS).map(([name, s]) => [canonical(rawJsonSchema(s.schema, 'output')), name]));
 
 /**
@@ -113,6 +115,8 @@ export class ComponentSchemas {
   reference(schema: z.ZodType, io: Io, name: string): JsonSchema {
     const root = this.schemaOf(schema, io);
     if (typeof root.$ref === 'string' && Object.keys(root).length === 1) return root;
+    // Body-less actions (approve, logout, mark-all-read …) share one name.
+    if (canonical(root) === EMPTY_OBJECT) return this.define('EmptyBody', { ...root, description: 'No fields: send `{}` or no body.' });
     this.record(name, io, root);
     return { $ref: `${PREFIX}${name}${io === 'input' ? INPUT_MARK : ''}` };
   }
