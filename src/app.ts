@@ -172,17 +172,18 @@ export function createApp() {
   let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get(
     '/api/openapi.json',
-    describe({ summary: 'This OpenAPI 3.1 document', tags: ['system'], responseKind: 'raw' }),
+    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', description: 'This document: OpenAPI 3.1, generated from the zod schemas that validate requests and shape responses. Not an envelope.', tags: ['system'], responseKind: 'raw' }),
     (c) => c.json((openApiDocument ??= buildOpenApiDocument(app, { version: APP_VERSION }))),
   );
   app.get(
     '/api/docs',
-    describe({ summary: 'Interactive API reference (HTML)', tags: ['system'], responseKind: 'html' }),
+    describe({ operationId: 'getDocs', summary: 'Interactive API reference (HTML)', description: 'An HTML page rendering this document as an interactive reference.', tags: ['system'], responseKind: 'html' }),
     serveDocsPage,
   );
   app.get(
     LOCAL_SCALAR_PATH,
     describe({
+      operationId: 'getDocsScript',
       summary: 'The API reference script (JavaScript)',
       description: 'The pinned Scalar bundle the docs page loads, served by the app where the package is installed (development on Node); 404 elsewhere (the page then loads the same bytes from the CDN).',
       tags: ['system'],

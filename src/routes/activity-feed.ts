@@ -11,22 +11,26 @@ import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
 import { isoDate, toIso } from '../schemas/common.js';
 import type { AppEnv } from '../types.js';
+import { named } from '../schemas/registry.js';
 
-export const ActivitySchema = z.object({
-  id: z.uuid(),
-  action: z.string().describe('e.g. analysis_created, analysis_deleted, share_created, share_revoked'),
-  entity_type: z.string().nullable(),
-  entity_id: z.uuid().nullable(),
-  data: z.record(z.string(), z.unknown()).nullable(),
-  created_at: isoDate,
-});
+export const ActivitySchema = named(
+  'ActivityEntry',
+  z.object({
+    id: z.uuid(),
+    action: z.string().describe('e.g. analysis_created, analysis_deleted, share_created, share_revoked'),
+    entity_type: z.string().nullable(),
+    entity_id: z.uuid().nullable(),
+    data: z.record(z.string(), z.unknown()).nullable(),
+    created_at: isoDate,
+  }),
+);
 
 // Entries are immutable, so "last updated" orders like "created".
 const SORTS = { created_at: activityFeed.createdAt, updated_at: activityFeed.createdAt };
 
 export const activityFeedRoutes = new Hono<AppEnv>().get(
   '/',
-  describe({ summary: 'List own activity', tags: ['activity-feed'], response: ActivitySchema, responseKind: 'paginated' }),
+  describe({ operationId: 'listActivity', summary: 'List own activity', description: 'The signed-in user\'s own events (sign-ins, payments, reports, referrals …), newest first.', tags: ['activity-feed'], response: ActivitySchema, responseKind: 'paginated' }),
   requireUser,
   query(listQuery()),
   async (c) => {

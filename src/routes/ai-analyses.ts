@@ -27,6 +27,7 @@ import { hitRateLimit, rateLimited } from '../services/rate-limit.js';
 import { upgradeToPremium } from '../services/report-upgrade.js';
 import type { AppEnv } from '../types.js';
 import { requireAi } from './ai-support.js';
+import { named } from '../schemas/registry.js';
 
 const ValidateIdeaBody = z.strictObject({
   business_idea: z.string().trim().min(10).max(10000),
@@ -34,14 +35,17 @@ const ValidateIdeaBody = z.strictObject({
   report_language: language,
 });
 
-const IdeaVerdictSchema = z.object({
-  valid: z.boolean(),
-  reason: z.enum(['too_short', 'repetitive', 'gibberish', 'no_letters', 'ok', 'ai_rejected', 'industry_mismatch']),
-  confidence: z.number().min(0).max(1),
-  industry_match: z.boolean().nullable(),
-  ai_checked: z.boolean(),
-  ai_error: z.string().optional().describe('Why the AI opinion is missing (AI_UNAVAILABLE, AI_TIMEOUT, …) when ai_checked is false.'),
-});
+const IdeaVerdictSchema = named(
+  'IdeaVerdict',
+  z.object({
+    valid: z.boolean(),
+    reason: z.enum(['too_short', 'repetitive', 'gibberish', 'no_letters', 'ok', 'ai_rejected', 'industry_mismatch']),
+    confidence: z.number().min(0).max(1),
+    industry_match: z.boolean().nullable(),
+    ai_checked: z.boolean(),
+    ai_error: z.string().optional().describe('Why the AI opinion is missing (AI_UNAVAILABLE, AI_TIMEOUT, …) when ai_checked is false.'),
+  }),
+);
 
 const VALIDATE_LIMIT = { max: 30, windowSeconds: 3600 };
 
@@ -59,7 +63,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
   .get(
     '/:id/regenerations',
     describe({
-      summary: 'The forced regenerations of an analysis',
+      operationId: 'listRegenerations', summary: 'The forced regenerations of an analysis',
       description:
         'Every `force: true` run of generate-analysis, newest first: who asked, when, which sections and the feedback it carried ' +
         '(issue 15 §3). The owner, or `view_analyses`.',
@@ -106,6 +110,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
   .post(
     '/:id/upgrade-premium',
     describe({
+      operationId: 'upgradeAnalysis',
       summary: 'Upgrade an analysis to premium',
       description:
         "Charges `premium_report_cost` once (the owner's non-deleted free analysis, whatever its status); a completed report " +
@@ -127,6 +132,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
   .post(
     '/validate-idea',
     describe({
+      operationId: 'validateIdea',
       summary: 'Check a business idea before creating an analysis',
       description:
         'Local checks (length, repetition, gibberish, letters in Latin or Arabic script) always; then, when they pass and AI is ' +

@@ -18,6 +18,8 @@ import { body } from '../http/validate.js';
 import { usageTotals } from '../services/ai-usage.js';
 import { chatFailed, prepareChat, saveChat } from '../services/chat.js';
 import { MAX_MESSAGE_CHARS } from '../services/conversations.js';
+import { ChatDeltaEvent, StreamErrorEvent } from '../schemas/ai-events.js';
+import { named } from '../schemas/registry.js';
 import type { AppEnv } from '../types.js';
 import { requireAi, sseResponse, wantsEventStream } from './ai-support.js';
 
@@ -27,21 +29,25 @@ const ChatBody = z.strictObject({
   analysis_id: z.uuid().optional(),
 });
 
-const ChatReply = z.object({
-  conversation_id: z.uuid(),
-  message: z.object({ role: z.literal('assistant'), content: z.string() }),
-  usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
-  proposal: z
-    .object({ analysis_id: z.uuid(), sections: z.array(z.string()), feedback: z.string(), force: z.literal(true) })
-    .optional()
-    .describe('A rewrite the assistant offers (issue 15): the body to send to POST /api/ai/generate-analysis if the founder accepts.'),
-});
+const ChatReply = named(
+  'ChatReply',
+  z.object({
+    conversation_id: z.uuid(),
+    message: z.object({ role: z.literal('assistant'), content: z.string() }),
+    usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+    proposal: z
+      .object({ analysis_id: z.uuid(), sections: z.array(z.string()), feedback: z.string(), force: z.literal(true) })
+      .optional()
+      .describe('A rewrite the assistant offers (issue 15): the body to send to POST /api/ai/generate-analysis if the founder accepts.'),
+  }),
+);
 
 const REPLY_MAX_TOKENS = 2048;
 
 export const chatRoutes = new Hono<AppEnv>().post(
   '/chat',
   describe({
+    operationId: 'chat',
     summary: 'Ask the assistant',
     description:
       "Persisted in the caller's conversation (a new one when `conversation_id` is absent). Context: the caller's own premium " +
@@ -50,7 +56,10 @@ export const chatRoutes = new Hono<AppEnv>().post(
     tags: ['ai'],
     response: ChatReply,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
-    sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.' },
+    sse: {
+      description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.',
+      events: { delta: ChatDeltaEvent, done: ChatReply, error: StreamErrorEvent },
+    },
   }),
   requireUser,
   body(ChatBody),

@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body } from '../http/validate.js';
+import { SectionProgressEvent, StreamErrorEvent } from '../schemas/ai-events.js';
 import { AnalysisSchema } from '../schemas/analysis.js';
 import { serializeAnalysis, type LoadedAnalysis } from '../services/analyses.js';
 import { planAndStart, reloadAnalysis } from '../services/report-plan.js';
@@ -51,6 +52,7 @@ const SSE_DESCRIPTION =
 export const generateRoutes = new Hono<AppEnv>().post(
   '/generate-analysis',
   describe({
+    operationId: 'generateAnalysis',
     summary: 'Generate the missing sections of an analysis',
     description:
       "Generates the tier's missing sections (or `sections`), concurrently, each stored as soon as it is valid. " +
@@ -60,7 +62,16 @@ export const generateRoutes = new Hono<AppEnv>().post(
     tags: ['ai'],
     response: AnalysisSchema,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
-    sse: { description: SSE_DESCRIPTION },
+    sse: {
+      description: SSE_DESCRIPTION,
+      events: {
+        section_started: SectionProgressEvent,
+        section_completed: SectionProgressEvent,
+        section_failed: SectionProgressEvent,
+        done: AnalysisSchema,
+        error: StreamErrorEvent,
+      },
+    },
   }),
   requireUser,
   body(GenerateBody),

@@ -15,6 +15,7 @@ import { insertUsage, usageTotals } from '../services/ai-usage.js';
 import { hitRateLimit, rateLimited } from '../services/rate-limit.js';
 import type { AppEnv } from '../types.js';
 import { requireAi } from './ai-support.js';
+import { named } from '../schemas/registry.js';
 
 const InvokeBody = z.strictObject({
   prompt: z.string().min(1).max(100_000),
@@ -22,11 +23,14 @@ const InvokeBody = z.strictObject({
   max_tokens: z.number().int().min(1).max(4096).optional(),
 });
 
-const InvokeReply = z.object({
-  text: z.string(),
-  usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
-  stop_reason: z.string().nullable(),
-});
+const InvokeReply = named(
+  'LlmReply',
+  z.object({
+    text: z.string(),
+    usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+    stop_reason: z.string().nullable(),
+  }),
+);
 
 const INVOKE_LIMIT = { max: 20, windowSeconds: 3600 };
 const DEFAULT_MAX_TOKENS = 1024;
@@ -34,6 +38,7 @@ const DEFAULT_MAX_TOKENS = 1024;
 export const invokeRoutes = new Hono<AppEnv>().post(
   '/invoke-llm',
   describe({
+    operationId: 'invokeLlm',
     summary: 'Call the model directly',
     description: '`max_tokens` at most 4096 (default 1024). 20 calls per user per hour. Upstream failures → 502 after bounded retries.',
     tags: ['ai'],

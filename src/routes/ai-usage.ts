@@ -17,8 +17,8 @@ const UsageQuery = z
   .object({
     from: z.iso.datetime().optional().describe('Inclusive lower bound (default: 30 days ago)'),
     to: z.iso.datetime().optional().describe('Exclusive upper bound (default: now)'),
-    model: z.string().trim().min(1).max(200).optional(),
-    kind: z.enum(['section', 'research', 'chat', 'invoke', 'validate']).optional(),
+    model: z.string().trim().min(1).max(200).optional().describe('Only calls of this model'),
+    kind: z.enum(['section', 'research', 'chat', 'invoke', 'validate']).optional().describe('Only calls of this kind'),
   })
   .refine((q) => !q.from || !q.to || Date.parse(q.to) > Date.parse(q.from), { message: 'must be after from', path: ['to'] })
   .refine((q) => !q.from || Date.parse(q.to ?? new Date().toISOString()) - Date.parse(q.from) <= 366 * 86400_000, {
@@ -89,7 +89,7 @@ function totalsOf(r: AggRow | undefined) {
 export const usageRoutes = new Hono<AppEnv>().get(
   '/usage',
   describe({
-    summary: 'AI usage and cost: totals, per day and per model',
+    operationId: 'getAiUsage', summary: 'AI usage and cost: totals, per day and per model',
     description:
       'Every model call (report sections, research with web search, chat, invoke-llm, validate-idea) with its tokens, web searches ' +
       'and cost at the configured prices (AI_PRICES; exact integer arithmetic in nano-USD). Filters: from, to, model, kind.',

@@ -27,7 +27,7 @@ import { listAnalyses } from '../services/analysis-list.js';
 import { sweepStaleSections } from '../services/report-finish.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['analyses'];
+const TAGS = ['analyses'] as const;
 const readOptions = (c: Context<AppEnv>) => ({ staleAfterSeconds: c.var.config.aiSectionTimeoutS });
 const LIST_DESCRIPTION =
   'Summaries (no report bodies), newest first. `q` searches the idea text (any language; `%` and `_` are literal); ' +
@@ -37,6 +37,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createAnalysis',
       summary: 'Create an analysis',
       description: 'Starts `pending` and `free`, with a pending slot for each free section (overview, market).',
       tags: TAGS,
@@ -78,6 +79,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listAnalyses',
       summary: 'List own analyses',
       description: LIST_DESCRIPTION,
       tags: TAGS,
@@ -94,6 +96,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/all',
     describe({
+      operationId: 'listAllAnalyses',
       summary: "List everyone's analyses",
       description: `${LIST_DESCRIPTION} \`user_id\` narrows to one owner.`,
       tags: TAGS,
@@ -111,6 +114,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getAnalysis',
       summary: 'Get an analysis with its report',
       description:
         "The owner's, or anyone's with `view_analyses`; otherwise 404. A section still `processing` past AI_SECTION_TIMEOUT_S " +
@@ -138,6 +142,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateAnalysis',
       summary: 'Edit own analysis',
       description:
         'Idea fields only while no generation has started (`pending`); `user_rating` (1..5) and `user_feedback` (≤ 2000) ' +
@@ -157,6 +162,7 @@ export const analysesRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteAnalysis',
       summary: 'Delete an analysis (soft)',
       description:
         "The owner's own, or anyone's with `manage_analyses`. Its share links stop working at once.",

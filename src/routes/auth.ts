@@ -16,6 +16,7 @@ import { ProfileFields, profileColumns, serializeUser, UserSchema } from '../sch
 import { countRefusedRegistration, login, register } from '../services/accounts.js';
 import { passwordAttempt } from '../services/password-attempts.js';
 import type { AppEnv } from '../types.js';
+import { named } from '../schemas/registry.js';
 
 const RegisterBody = z.strictObject({
   email: EmailInput,
@@ -41,12 +42,13 @@ const ChangePasswordBody = z.strictObject({
   new_password: PasswordInput,
 });
 
-const TokenResponse = z.object({ token: z.string(), expires_in: z.number().int(), user: UserSchema });
+const TokenResponse = named('Session', z.object({ token: z.string(), expires_in: z.number().int(), user: UserSchema }));
 
 export const authRoutes = new Hono<AppEnv>()
   .post(
     '/register',
     describe({
+      operationId: 'register',
       summary: 'Create an account',
       description:
         'New users get `signup_bonus_credits`. An unknown `referral_code` is a 400 naming it; nothing is created. Every attempt ' +
@@ -65,6 +67,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post(
     '/login',
     describe({
+      operationId: 'login',
       summary: 'Sign in',
       description:
         'Unknown email and wrong password give the same 401. A deactivated account with the right password is a 403. ' +
@@ -82,13 +85,13 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .get(
     '/me',
-    describe({ summary: 'The signed-in user', tags: ['auth'], response: UserSchema }),
+    describe({ operationId: 'getMe', summary: 'The signed-in user', description: 'The signed-in user with their role, permissions and credit balance.', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
     (c) => ok(c, serializeUser(c.var.user)),
   )
   .put(
     '/me',
-    describe({ summary: 'Update own profile', tags: ['auth'], response: UserSchema }),
+    describe({ operationId: 'updateMe', summary: 'Update own profile', description: 'Changes only the fields sent (at least one). `notification_preferences` is `{<type>: boolean}` (a missing key means on); `profile_image` is an https URL or an image data URL of at most 512 KiB.', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
     body(UpdateMeBody),
     async (c) => {
@@ -105,6 +108,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post(
     '/change-password',
     describe({
+      operationId: 'changePassword',
       summary: 'Change own password',
       description:
         'The presented token keeps working; every other token of the user is revoked. Wrong current passwords are limited ' +
@@ -139,7 +143,7 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .post(
     '/logout',
-    describe({ summary: 'Revoke the presented token', tags: ['auth'], response: z.object({ id: z.uuid() }) }),
+    describe({ operationId: 'logout', summary: 'Revoke the presented token', description: 'Signs out this session: the presented token stops working at once; other sessions stay signed in. Answers the revoked token id.', tags: ['auth'], response: z.object({ id: z.uuid() }) }),
     requireUser,
     emptyBody(),
     async (c) => {

@@ -23,9 +23,10 @@ import {
   ownConversation,
   serializeConversation,
 } from '../services/conversations.js';
+import { named } from '../schemas/registry.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['chat-conversations'];
+const TAGS = ['chat-conversations'] as const;
 const SORTS = { created_at: chatConversations.createdAt, updated_at: chatConversations.updatedAt };
 
 const CreateConversationBody = z.strictObject({
@@ -38,10 +39,11 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listConversations',
       summary: 'List own conversations',
       description: 'Without their messages; fetch one conversation to read them.',
       tags: TAGS,
-      response: ConversationSchema.omit({ messages: true }),
+      response: named('ConversationSummary', ConversationSchema.omit({ messages: true })),
       responseKind: 'paginated',
     }),
     requireUser,
@@ -70,6 +72,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createConversation',
       summary: 'Start a conversation',
       description: "`analysis_id` must be one of your own analyses (someone else's → 404).",
       tags: TAGS,
@@ -101,7 +104,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'Get a conversation with its messages', tags: TAGS, response: ConversationSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getConversation', summary: 'Get a conversation with its messages', description: 'One of the signed-in user\'s conversations with its messages, oldest first; another user\'s is a 404.', tags: TAGS, response: ConversationSchema, errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {
@@ -113,6 +116,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateConversation',
       summary: 'Rename a conversation',
       description: 'Only `title`; messages are written by POST /api/ai/chat.',
       tags: TAGS,
@@ -134,7 +138,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ summary: 'Delete a conversation', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteConversation', summary: 'Delete a conversation', description: 'Deletes one of the signed-in user\'s conversations and its messages; another user\'s is a 404.', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {

@@ -74,7 +74,7 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%
 export const contactRoutes = new Hono<AppEnv>().post(
   '/',
   describe({
-    summary: 'Send a message through the contact form (public)',
+    operationId: 'sendContactMessage', summary: 'Send a message through the contact form (public)',
     description:
       'No sign-in needed (a valid token records the sender). Answers `200 {received: true}`; the message is stored, not returned. ' +
       'Limits: 5 per client IP, 3 per email and 200 in total per hour → 429 with `Retry-After`. `website` is a honeypot and must stay ' +
@@ -95,7 +95,7 @@ export const contactMessageRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List contact messages (admin inbox)',
+      operationId: 'listContactMessages', summary: 'List contact messages (admin inbox)',
       description:
         'Newest first. Filters: `status`, `q` (name, email, subject, message; case-insensitive), `from`/`to` on created_at. ' +
         '`meta.new_count` counts messages in status `new`, whatever the filters.',
@@ -140,7 +140,7 @@ export const contactMessageRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'One contact message', tags: ['contact'], response: ContactMessageSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getContactMessage', description: 'One message of the inbox (`view_contact_messages`).', summary: 'One contact message', tags: ['contact'], response: ContactMessageSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_contact_messages'),
     idParam(),
     async (c) => {
@@ -152,7 +152,7 @@ export const contactMessageRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
-      summary: 'Handle a contact message (status, note)',
+      operationId: 'updateContactMessage', summary: 'Handle a contact message (status, note)',
       description:
         'Allowed moves: new→read|replied|archived|spam, read→replied|archived|spam, replied→archived, archived→read, spam→read ' +
         '(anything else → 409 INVALID_STATE). Sets `handled_by`/`handled_at`; audited.',
@@ -207,7 +207,7 @@ export const contactMessageRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
-      summary: 'Erase a contact message',
+      operationId: 'deleteContactMessage', summary: 'Erase a contact message',
       description: 'Hard delete. The audit entry records who erased which id and when, not the content.',
       tags: ['contact'],
       response: DeletedId,

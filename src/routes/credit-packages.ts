@@ -48,6 +48,8 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listCreditPackages',
+      etag: true,
       summary: 'List credit packages (public)',
       description: inactiveNote,
       tags: ['credit-packages'],
@@ -61,6 +63,8 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getCreditPackage',
+      etag: true,
       summary: 'One credit package (public)',
       description: inactiveNote,
       tags: ['credit-packages'],
@@ -73,7 +77,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ summary: 'Create a credit package', tags: ['credit-packages'], status: 201, response: PackageSchema }),
+    describe({ operationId: 'createCreditPackage', summary: 'Create a credit package', description: 'A new package in the catalog; visible to buyers once active. Names are unique.', tags: ['credit-packages'], status: 201, response: PackageSchema }),
     requirePermission('manage_settings'),
     body(CreatePackageBody),
     async (c) => {
@@ -93,7 +97,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ summary: 'Update a credit package', tags: ['credit-packages'], response: PackageSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updateCreditPackage', summary: 'Update a credit package', description: 'Changes only the fields sent. The public catalog shows the change at once in this process and everywhere within 60 seconds.', tags: ['credit-packages'], response: PackageSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_settings'),
     idParam(),
     body(UpdatePackageBody),
@@ -114,6 +118,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteCreditPackage',
       summary: 'Delete a credit package',
       description: 'A package used by payments is deactivated instead (`deactivated: true`).',
       tags: ['credit-packages'],

@@ -59,6 +59,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .post(
     '/validate',
     describe({
+      operationId: 'validateDiscountCode',
       summary: 'Check a discount code against a package (buyers)',
       description:
         'Unknown code or unknown/inactive package → 404. Inactive, expired, not yet valid, exhausted, per-user limit reached ' +
@@ -74,7 +75,8 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List discount codes',
+      operationId: 'listDiscountCodes',
+      summary: 'List discount codes', description: 'Every discount code, active or not; `q` searches part of the code, `is_active` filters.',
       tags: ['discount-codes'],
       response: DiscountSchema,
       responseKind: 'paginated',
@@ -105,7 +107,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'One discount code', tags: ['discount-codes'], response: DiscountSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getDiscountCode', summary: 'One discount code', description: 'A discount code with its limits and how often it was used.', tags: ['discount-codes'], response: DiscountSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_discounts'),
     idParam(),
     async (c) => {
@@ -117,6 +119,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .get(
     '/:id/usage',
     describe({
+      operationId: 'listDiscountCodeUsage',
       summary: 'Who used a discount code',
       description: 'Redemptions, newest first: `reserved` (payment pending), `confirmed` (approved), `released` (rejected).',
       tags: ['discount-codes'],
@@ -135,6 +138,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createDiscountCode',
       summary: 'Create a discount code',
       description: 'Exactly one of `discount_percent` (1..100) or `discount_amount` (> 0). A code that exists (any case) → 409.',
       tags: ['discount-codes'],
@@ -166,6 +170,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateDiscountCode',
       summary: 'Update a discount code',
       description: 'Giving one kind of discount switches the code to it. `max_uses` below the uses so far → 400.',
       tags: ['discount-codes'],
@@ -202,6 +207,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteDiscountCode',
       summary: 'Delete a discount code',
       description: 'A code that has been used is deactivated instead (`deactivated: true`).',
       tags: ['discount-codes'],

@@ -31,7 +31,7 @@ import { auditRowChange } from '../services/conditional-log.js';
 import { renderEmail } from '../services/email-render.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['email-templates'];
+const TAGS = ['email-templates'] as const;
 const SORTS = {
   created_at: emailTemplates.createdAt,
   updated_at: emailTemplates.updatedAt,
@@ -63,7 +63,8 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List email templates',
+      operationId: 'listEmailTemplates',
+      summary: 'List email templates', description: 'Every template, active or not; `is_active` filters.',
       tags: TAGS,
       response: TemplateSchema,
       responseKind: 'paginated',
@@ -91,14 +92,14 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'Get an email template', tags: TAGS, response: TemplateSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getEmailTemplate', summary: 'Get an email template', description: 'One template with its English and Arabic subjects and bodies.', tags: TAGS, response: TemplateSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_email_templates'),
     idParam(),
     async (c) => ok(c, serializeTemplate(await loadTemplate(c, c.req.valid('param').id))),
   )
   .post(
     '/',
-    describe({ summary: 'Create an email template', tags: TAGS, status: 201, response: TemplateSchema, errors: ['CONFLICT'] }),
+    describe({ operationId: 'createEmailTemplate', summary: 'Create an email template', description: 'A template with a unique `template_key`, subjects and bodies in English and Arabic, and `{{var}}` placeholders.', tags: TAGS, status: 201, response: TemplateSchema, errors: ['CONFLICT'] }),
     requirePermission('manage_email_templates'),
     body(CreateTemplateBody),
     async (c) => {
@@ -143,6 +144,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateEmailTemplate',
       summary: 'Edit an email template',
       description: '`template_key` cannot change (the product looks templates up by it).',
       tags: TAGS,
@@ -180,6 +182,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteEmailTemplate',
       summary: 'Delete an email template',
       description:
         'Templates the product sends (payment_approved, payment_rejected, referral_reward, analysis_completed) ' +
@@ -215,6 +218,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   .post(
     '/:id/preview',
     describe({
+      operationId: 'previewEmailTemplate',
       summary: 'Render a template with sample values',
       description:
         'Every value is HTML-escaped. A placeholder without a value is left visible and listed in `errors`.',

@@ -29,7 +29,7 @@ type LandingStats = z.infer<typeof LandingStatsSchema>;
 export const landingStatsRoutes = new Hono<AppEnv>().get(
   '/',
   describe({
-    summary: 'Landing page statistics (public)',
+    operationId: 'getLandingStats', summary: 'Landing page statistics (public)',
     description:
       '`users_count`: active users with a verified email; `reports_count`: completed, non-deleted analyses; ' +
       '`syrian_apps_count`: the setting. Cached 300 s; weak ETag and `Cache-Control: public, max-age=300` ' +

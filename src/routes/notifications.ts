@@ -24,7 +24,7 @@ import {
 import { broadcast, sendToUser } from '../services/notification-admin.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['notifications'];
+const TAGS = ['notifications'] as const;
 const own = (id: string, userId: string) => and(eq(notifications.id, id), eq(notifications.userId, userId));
 // Notifications never change except their read state, so "last updated" orders like "created".
 const SORTS = { created_at: notifications.createdAt, updated_at: notifications.createdAt };
@@ -33,6 +33,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listNotifications',
       summary: 'List own notifications',
       description:
         '`meta.unread_count` counts all unread notifications of the listed user. ' +
@@ -71,7 +72,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .post(
     '/mark-all-read',
-    describe({ summary: 'Mark all own notifications read', tags: TAGS, response: z.object({ count: z.number().int() }) }),
+    describe({ operationId: 'markAllNotificationsRead', summary: 'Mark all own notifications read', description: 'Marks every unread notification of the signed-in user read; answers how many changed.', tags: TAGS, response: z.object({ count: z.number().int() }) }),
     requireUser,
     emptyBody(),
     async (c) => {
@@ -87,7 +88,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .post(
     '/:id/read',
-    describe({ summary: 'Mark a notification read', tags: TAGS, response: NotificationSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'markNotificationRead', summary: 'Mark a notification read', description: 'Marks one of the signed-in user\'s notifications read (again is harmless); another user\'s is a 404.', tags: TAGS, response: NotificationSchema, errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     emptyBody(),
@@ -105,7 +106,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ summary: 'Delete a notification', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteNotification', summary: 'Delete a notification', description: 'Deletes one of the signed-in user\'s notifications; another user\'s is a 404.', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {
@@ -118,6 +119,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createNotification',
       summary: 'Send a notification (admin)',
       description:
         'Exactly one of `user_id` (→ 201 the notification) or `broadcast: true` (→ 201 `{count}`: every active user ' +

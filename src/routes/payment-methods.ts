@@ -47,6 +47,8 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listPaymentMethods',
+      etag: true,
       summary: 'List payment methods (public)',
       description: inactiveNote,
       tags: ['payment-methods'],
@@ -60,6 +62,8 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getPaymentMethod',
+      etag: true,
       summary: 'One payment method (public)',
       description: inactiveNote,
       tags: ['payment-methods'],
@@ -72,7 +76,7 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ summary: 'Create a payment method', tags: ['payment-methods'], status: 201, response: MethodSchema }),
+    describe({ operationId: 'createPaymentMethod', summary: 'Create a payment method', description: 'A new way to pay, with its instructions in English and Arabic; visible to buyers once active.', tags: ['payment-methods'], status: 201, response: MethodSchema }),
     requirePermission('manage_payments'),
     body(CreateMethodBody),
     async (c) => {
@@ -92,7 +96,7 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ summary: 'Update a payment method', tags: ['payment-methods'], response: MethodSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updatePaymentMethod', summary: 'Update a payment method', description: 'Changes only the fields sent. The public catalog shows the change at once in this process and everywhere within 60 seconds.', tags: ['payment-methods'], response: MethodSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_payments'),
     idParam(),
     body(UpdateMethodBody),
@@ -113,6 +117,7 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deletePaymentMethod',
       summary: 'Delete a payment method',
       description: 'A method used by payments is deactivated instead (`deactivated: true`).',
       tags: ['payment-methods'],

@@ -55,6 +55,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createPayment',
       summary: 'Submit a payment for review',
       description:
         'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
@@ -71,6 +72,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listPayments',
       summary: 'List payments (without proofs)',
       description: 'Own payments; with `view_payments` everyone’s, filterable by `user_id` (403 without it for another user).',
       tags: ['payments'],
@@ -108,6 +110,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/stats',
     describe({
+      operationId: 'getPaymentStats',
       summary: 'Payment totals by status and by day',
       description: '`by_day` covers the last `days` days (UTC), all statuses, zero-filled.',
       tags: ['payments'],
@@ -120,6 +123,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .get(
     '/:id',
     describe({
+      operationId: 'getPayment',
       summary: 'One payment, with its proof',
       description: "The owner's, or anyone's with `view_payments`; another user's payment is a 404.",
       tags: ['payments'],
@@ -144,6 +148,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/:id/approve',
     describe({
+      operationId: 'approvePayment',
       summary: 'Approve a pending payment',
       description:
         'Exactly once: books the purchase, notifies the owner, writes the audit log (one atomic batch), and pays the ' +
@@ -161,6 +166,7 @@ export const paymentRoutes = new Hono<AppEnv>()
   .post(
     '/:id/reject',
     describe({
+      operationId: 'rejectPayment',
       summary: 'Reject a pending payment',
       description: 'Exactly once; releases the reserved discount use and notifies the owner with the reason.',
       tags: ['payments'],

@@ -33,6 +33,7 @@ export const referralRoutes = new Hono<AppEnv>()
   .post(
     '/apply',
     describe({
+      operationId: 'applyReferralCode',
       summary: 'Apply a referral code to one’s own account',
       description:
         'Once per user, before their first premium report completes. Unknown code → 404; own code, a second apply, ' +
@@ -61,6 +62,7 @@ export const referralRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listReferrals',
       summary: 'List referrals with totals',
       description:
         'The caller’s referrals (as referrer). With `view_users`: everyone’s, or one referrer’s with `user_id` ' +

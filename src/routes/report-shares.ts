@@ -26,7 +26,7 @@ import { recordActivityIf } from '../services/conditional-log.js';
 import { hashShareToken, newShareToken, openSharedReport, PUBLIC_SHARE_PATH, serializeShare } from '../services/report-shares.js';
 import type { AppEnv } from '../types.js';
 
-const TAGS = ['report-shares'];
+const TAGS = ['report-shares'] as const;
 const ownShare = (id: string, userId: string) => and(eq(reportShares.id, id), eq(reportShares.userId, userId));
 const SORTS = { created_at: reportShares.createdAt, updated_at: reportShares.updatedAt, view_count: reportShares.viewCount };
 
@@ -34,6 +34,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .post(
     '/',
     describe({
+      operationId: 'createReportShare',
       summary: 'Share a completed report',
       description:
         'Only for your own completed analysis (another user\'s → 404; not completed → 409 INVALID_STATE). ' +
@@ -77,6 +78,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listReportShares',
       summary: 'List own share links',
       description: 'With their view counts. Links of deleted analyses are left out (they no longer open).',
       tags: TAGS,
@@ -111,6 +113,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .get(
     '/public/:token',
     describe({
+      operationId: 'getSharedReport',
       summary: 'Open a shared report (no sign-in)',
       description:
         "A sanitized view: the idea, industry, location, language, tier and the tier's completed sections. " +
@@ -135,6 +138,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateReportShare',
       summary: 'Pause, resume or re-date a share link',
       description: '`expires_at` must be in the future (or null for never).',
       tags: TAGS,
@@ -163,6 +167,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
   .delete(
     '/:id',
     describe({
+      operationId: 'deleteReportShare',
       summary: 'Revoke a share link',
       description: 'The link stops working at once.',
       tags: TAGS,

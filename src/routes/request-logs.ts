@@ -50,7 +50,7 @@ export const requestLogRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List API request logs',
+      operationId: 'listRequestLogs', summary: 'List API request logs',
       description:
         'Newest first (sort `created_at` or `duration_ms`). Filters: `method`, `route` (exact pattern), `path` (prefix), `status`, ' +
         '`status_class` (2xx…5xx), `error_code`, `user_id`, `user_email` (resolved to the account; none → an empty page), `request_id`, ' +
@@ -101,7 +101,7 @@ export const requestLogRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'One API request log entry', tags: ['request-logs'], response: RequestLogDetailSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getRequestLog', description: 'One recorded request with its user (`view_request_logs`).', summary: 'One API request log entry', tags: ['request-logs'], response: RequestLogDetailSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_request_logs'),
     idParam(),
     async (c) => {

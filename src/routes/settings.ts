@@ -26,23 +26,30 @@ import {
   type SettingKey,
 } from '../services/settings.js';
 import type { AppEnv } from '../types.js';
+import { named } from '../schemas/registry.js';
 
-const SettingSchema = z.object({
-  key: z.enum(SETTING_KEYS as [SettingKey, ...SettingKey[]]),
-  value: z.number().int(),
-  default: z.number().int(),
-  minimum: z.number().int(),
-  maximum: z.number().int(),
-  is_public: z.boolean().describe('Also served by the public GET /api/settings'),
-  updated_by: z.uuid().nullable(),
-  updated_at: isoDate.nullable().describe('null: never changed (the default applies)'),
-});
+const SettingSchema = named(
+  'SystemSetting',
+  z.object({
+    key: z.enum(SETTING_KEYS as [SettingKey, ...SettingKey[]]),
+    value: z.number().int(),
+    default: z.number().int(),
+    minimum: z.number().int(),
+    maximum: z.number().int(),
+    is_public: z.boolean().describe('Also served by the public GET /api/settings'),
+    updated_by: z.uuid().nullable(),
+    updated_at: isoDate.nullable().describe('null: never changed (the default applies)'),
+  }),
+);
 type SettingDto = z.infer<typeof SettingSchema>;
 
 const KeyParam = z.object({ key: z.string().min(1).max(64) });
 const PutSettingBody = z.strictObject({ value: z.unknown().describe('Typed per key: see the setting’s minimum and maximum') });
-const PublicSettingsSchema = z.object(
-  Object.fromEntries(PUBLIC_SETTING_KEYS.map((k) => [k, z.number().int()])) as Record<SettingKey, z.ZodNumber>,
+const PublicSettingsSchema = named(
+  'PublicSettings',
+  z.object(
+    Object.fromEntries(PUBLIC_SETTING_KEYS.map((k) => [k, z.number().int()])) as Record<SettingKey, z.ZodNumber>,
+  ),
 );
 
 type SettingRow = typeof systemSettings.$inferSelect;
@@ -70,6 +77,7 @@ export const systemSettingRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'listSystemSettings',
       summary: 'List the system settings',
       description: 'Every known key, in key order, with its current value (the default when never set).',
       tags: ['settings'],
@@ -88,7 +96,7 @@ export const systemSettingRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:key',
-    describe({ summary: 'One system setting', tags: ['settings'], response: SettingSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getSystemSetting', summary: 'One system setting', description: 'A setting with its type, bounds and whether it is public.', tags: ['settings'], response: SettingSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_settings'),
     params(KeyParam),
     async (c) => {
@@ -100,6 +108,7 @@ export const systemSettingRoutes = new Hono<AppEnv>()
   .put(
     '/:key',
     describe({
+      operationId: 'updateSystemSetting',
       summary: 'Change a system setting',
       description: 'Body `{value}`, validated for the key (400 naming `value`); an unknown key is a 404. Audited.',
       tags: ['settings'],
@@ -151,6 +160,8 @@ export const systemSettingRoutes = new Hono<AppEnv>()
 export const publicSettingRoutes = new Hono<AppEnv>().get(
   '/',
   describe({
+    operationId: 'getPublicSettings',
+    etag: true,
     summary: 'Public settings (costs and bonuses)',
     description:
       'An object `{key: value}` of the public keys only. Weak ETag, `Cache-Control: public, max-age=60`; a matching ' +

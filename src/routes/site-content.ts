@@ -128,7 +128,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List partners (public)',
+      operationId: 'listPartners', summary: 'List partners (public)',
       description: publicNote('partners'),
       tags: ['site-content'],
       response: PartnerSchema,
@@ -140,7 +140,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ summary: 'Create a partner', tags: ['site-content'], status: 201, response: PartnerSchema }),
+    describe({ operationId: 'createPartner', description: 'A new partner shown on the public site (`manage_site_content`).', summary: 'Create a partner', tags: ['site-content'], status: 201, response: PartnerSchema }),
     requirePermission('manage_site_content'),
     body(CreatePartnerBody),
     async (c) => {
@@ -160,7 +160,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ summary: 'Update a partner', tags: ['site-content'], response: PartnerSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updatePartner', description: 'Changes a partner (`manage_site_content`).', summary: 'Update a partner', tags: ['site-content'], response: PartnerSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     body(UpdatePartnerBody),
@@ -180,7 +180,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ summary: 'Delete a partner', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deletePartner', description: 'Removes a partner (`manage_site_content`).', summary: 'Delete a partner', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     async (c) => {
@@ -195,7 +195,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List social links (public)',
+      operationId: 'listSocialLinks', summary: 'List social links (public)',
       description: publicNote('social links'),
       tags: ['site-content'],
       response: SocialLinkSchema,
@@ -207,7 +207,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ summary: 'Create a social link', tags: ['site-content'], status: 201, response: SocialLinkSchema }),
+    describe({ operationId: 'createSocialLink', description: 'A new social link shown on the public site (`manage_site_content`).', summary: 'Create a social link', tags: ['site-content'], status: 201, response: SocialLinkSchema }),
     requirePermission('manage_site_content'),
     body(CreateSocialLinkBody),
     async (c) => {
@@ -227,7 +227,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ summary: 'Update a social link', tags: ['site-content'], response: SocialLinkSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updateSocialLink', description: 'Changes a social link (`manage_site_content`).', summary: 'Update a social link', tags: ['site-content'], response: SocialLinkSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     body(UpdateSocialLinkBody),
@@ -247,7 +247,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ summary: 'Delete a social link', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteSocialLink', description: 'Removes a social link (`manage_site_content`).', summary: 'Delete a social link', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     async (c) => {

@@ -7,20 +7,27 @@ import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import type { AppEnv } from '../types.js';
+import { named } from '../schemas/registry.js';
 
 export { APP_VERSION };
 
-const HealthSchema = z.object({
-  status: z.enum(['ok', 'unavailable']),
-  database: z.object({ ok: z.boolean(), latency_ms: z.number() }),
-  version: z.string(),
-});
+const HealthSchema = named(
+  'Health',
+  z.object({
+    status: z.enum(['ok', 'unavailable']),
+    database: z.object({ ok: z.boolean(), latency_ms: z.number() }),
+    version: z.string(),
+  }),
+);
 
-const ApiIndexSchema = z.object({
-  name: z.string(),
-  version: z.string(),
-  links: z.object({ docs: z.string(), openapi: z.string(), health: z.string() }),
-});
+const ApiIndexSchema = named(
+  'ApiIndex',
+  z.object({
+    name: z.string(),
+    version: z.string(),
+    links: z.object({ docs: z.string(), openapi: z.string(), health: z.string() }),
+  }),
+);
 
 /** `GET /api`: what a person or a client finds first — the name, the version and where to read on. */
 const API_INDEX = {
@@ -33,6 +40,7 @@ export const healthRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
+      operationId: 'getApiIndex',
       summary: 'API index',
       description: 'The API name, its version and links to the interactive reference, the OpenAPI document and the health check.',
       tags: ['system'],
@@ -43,6 +51,7 @@ export const healthRoutes = new Hono<AppEnv>()
   .get(
     '/health',
     describe({
+      operationId: 'getHealth',
       summary: 'Liveness and database reachability',
       description: 'One real database round trip, timed. 503 SERVICE_UNAVAILABLE (with the same facts in `details`) when the database is down.',
       tags: ['system'],

@@ -21,6 +21,7 @@ const SORTS = {
 export const transactionRoutes = new Hono<AppEnv>().get(
   '/',
   describe({
+    operationId: 'listTransactions',
     summary: 'List ledger entries',
     description: 'Own entries, newest first. `user_id` of another user needs `view_credits` (403 otherwise).',
     tags: ['credits'],

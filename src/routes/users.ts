@@ -40,7 +40,8 @@ export const userRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
-      summary: 'List users',
+      operationId: 'listUsers',
+      summary: 'List users', description: 'Users as administrators see them (without profile images); `q` searches email and names, `role` and `is_active` filter.',
       tags: ['users'],
       response: AdminUserListItem,
       responseKind: 'paginated',
@@ -74,7 +75,7 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ summary: 'One user', tags: ['users'], response: AdminUserSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getUser', summary: 'One user', description: 'A user as administrators see them, with `referred_by`.', tags: ['users'], response: AdminUserSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_users'),
     idParam(),
     async (c) => {
@@ -87,6 +88,7 @@ export const userRoutes = new Hono<AppEnv>()
   .put(
     '/:id',
     describe({
+      operationId: 'updateUser',
       summary: 'Update a user (role, active flag, profile)',
       description:
         'Never the balance (use adjust-credits). `role` is a role name; assigning a role whose permissions you lack, or ' +
@@ -107,6 +109,7 @@ export const userRoutes = new Hono<AppEnv>()
   .post(
     '/:id/adjust-credits',
     describe({
+      operationId: 'adjustCredits',
       summary: "Adjust a user's balance (ledger entry of type adjustment)",
       description:
         'A debit that would take the balance below zero is a 409 INVALID_STATE; nothing is booked. Nobody adjusts their own ' +

@@ -4,10 +4,11 @@ import type { AuthUser } from '../auth/current-user.js';
 import { listQuery } from '../http/pagination.js';
 import { queryBoolean } from './query-boolean.js';
 import { ProfileFields, serializeUser, UserSchema, type UserDto } from './user.js';
+import { named } from './registry.js';
 
-export const AdminUserSchema = UserSchema.extend({ referred_by: z.uuid().nullable() });
+export const AdminUserSchema = named('AdminUser', UserSchema.extend({ referred_by: z.uuid().nullable() }));
 /** List items leave out the profile image (a data URL can be half a megabyte); GET /users/:id has it. */
-export const AdminUserListItem = AdminUserSchema.omit({ profile_image: true });
+export const AdminUserListItem = named('AdminUserSummary', AdminUserSchema.omit({ profile_image: true }));
 
 export function serializeAdminUser(user: AuthUser): UserDto & { referred_by: string | null } {
   return { ...serializeUser(user), referred_by: user.referredBy };

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { PERMISSIONS } from '../auth/permissions.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text } from './common.js';
+import { named } from './registry.js';
 
 const roleName = z.string().trim().regex(/^[A-Za-z0-9_-]{2,50}$/, 'letters, digits, _ and - (2–50)');
 const permissionList = z
@@ -21,33 +22,39 @@ export const UpdateRoleBody = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
 
-export const RoleSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  description: z.string().nullable(),
-  permissions: z.array(z.enum(PERMISSIONS)),
-  is_builtin: z.boolean(),
-  user_count: z.number().int(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const RoleSchema = named(
+  'Role',
+  z.object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    permissions: z.array(z.enum(PERMISSIONS)),
+    is_builtin: z.boolean(),
+    user_count: z.number().int(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 
 export const RoleListQuery = listQuery(['name']);
 
-export const AuditLogSchema = z.object({
-  id: z.uuid(),
-  actor_id: z.uuid().nullable(),
-  actor_email: z.string().nullable(),
-  action: z.string(),
-  entity_type: z.string(),
-  entity_id: z.string().nullable(),
-  changes: z
-    .object({ before: z.record(z.string(), z.unknown()).optional(), after: z.record(z.string(), z.unknown()).optional() })
-    .nullable(),
-  request_id: z.string().nullable(),
-  ip_address: z.string().nullable(),
-  created_at: isoDate,
-});
+export const AuditLogSchema = named(
+  'AuditLogEntry',
+  z.object({
+    id: z.uuid(),
+    actor_id: z.uuid().nullable(),
+    actor_email: z.string().nullable(),
+    action: z.string(),
+    entity_type: z.string(),
+    entity_id: z.string().nullable(),
+    changes: z
+      .object({ before: z.record(z.string(), z.unknown()).optional(), after: z.record(z.string(), z.unknown()).optional() })
+      .nullable(),
+    request_id: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    created_at: isoDate,
+  }),
+);
 
 export const AuditLogListQuery = listQuery()
   .extend({

@@ -8,6 +8,9 @@ import { ANALYSIS_STATUSES, REPORT_TYPES, SECTION_NAMES, SECTION_STATUSES } from
 import { listQuery } from '../http/pagination.js';
 import { isoDate, language, text } from './common.js';
 import { nonEmpty } from './non-empty.js';
+import { MarketSchema, OverviewSchema } from '../ai/sections/free.js';
+import { BusinessSchema, FinancialSchema, StrategySchema, TechnicalSchema } from '../ai/sections/premium.js';
+import { named } from './registry.js';
 
 /**
  * Stored NFC-normalised, so a search typed on another keyboard (Arabic especially) matches the same
@@ -80,71 +83,101 @@ export const AdminAnalysisListQuery = AnalysisListQuery.extend({ user_id: z.uuid
 
 // ─── Responses ───────────────────────────────────────────────────────────────
 
-export const SourceSchema = z.object({ url: z.string(), title: z.string() });
+export const SourceSchema = named('Source', z.object({ url: z.string(), title: z.string() }));
 
-export const SectionStateSchema = z.object({
-  status: z.enum(SECTION_STATUSES),
-  error_code: z.string().optional(),
-  updated_at: isoDate,
-  sources: z
-    .array(SourceSchema)
-    .optional()
-    .describe('Once the section has content: the research results and catalog entries backing it. Every link the section shows is one of these URLs.'),
-  research: z
-    .enum(['researched', 'not_researched', 'search_failed'])
-    .optional()
-    .describe('market and financial: whether the section was written from a web research step (AI_WEB_SEARCH), or not (disabled, or the search failed).'),
-});
+export const SectionStateSchema = named(
+  'SectionState',
+  z.object({
+    status: z.enum(SECTION_STATUSES),
+    error_code: z.string().optional(),
+    updated_at: isoDate,
+    sources: z
+      .array(SourceSchema)
+      .optional()
+      .describe('Once the section has content: the research results and catalog entries backing it. Every link the section shows is one of these URLs.'),
+    research: z
+      .enum(['researched', 'not_researched', 'search_failed'])
+      .optional()
+      .describe('market and financial: whether the section was written from a web research step (AI_WEB_SEARCH), or not (disabled, or the search failed).'),
+  }),
+);
 
 const sectionMap = <T extends z.ZodType>(value: T) =>
   z.object(Object.fromEntries(SECTION_NAMES.map((s) => [s, value.optional()])) as Record<(typeof SECTION_NAMES)[number], z.ZodOptional<T>>);
 
-export const AiUsageSchema = z.object({
-  input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  calls: z.number().int(),
-  web_searches: z.number().int().optional().describe('Web searches of the research steps; view_analyses only.'),
-  cost_usd: z.number().optional().describe('What the model calls of this report cost at the configured prices (AI_PRICES); view_analyses only.'),
-});
+export const AiUsageSchema = named(
+  'AiUsage',
+  z.object({
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    calls: z.number().int(),
+    web_searches: z.number().int().optional().describe('Web searches of the research steps; view_analyses only.'),
+    cost_usd: z.number().optional().describe('What the model calls of this report cost at the configured prices (AI_PRICES); view_analyses only.'),
+  }),
+);
 
-export const AnalysisSchema = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  business_idea: z.string(),
-  industry: z.string().nullable(),
-  target_market: z.string().nullable(),
-  location: z.string().nullable(),
-  budget: z.string().nullable(),
-  report_language: language,
-  report_type: z.enum(REPORT_TYPES),
-  status: z.enum(ANALYSIS_STATUSES),
-  market_fit_score: z.number().int().nullable(),
-  user_rating: z.number().int().nullable(),
-  user_feedback: z.string().nullable(),
-  forced_runs: z.number().int(),
-  generation_started_at: isoDate.nullable(),
-  report: sectionMap(z.record(z.string(), z.unknown()).nullable()).describe(
-    "Only the tier's sections (free: overview, market; premium: all six); each null until generated.",
-  ),
-  sections: sectionMap(SectionStateSchema),
-  ai_usage: AiUsageSchema.optional().describe('Shown to the owner and to holders of view_analyses.'),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+/**
+ * The six report sections, named for the OpenAPI document (the model-facing schemas in src/ai/sections
+ * stay unnamed: their JSON Schema is sent to the model as is). Stored content was validated by these
+ * schemas before it was stored; the TypeScript type stays a plain record so services pass it through.
+ */
+const REPORT_SECTIONS = {
+  overview: named('OverviewSection', OverviewSchema),
+  market: named('MarketSection', MarketSchema),
+  business: named('BusinessSection', BusinessSchema),
+  technical: named('TechnicalSection', TechnicalSchema),
+  financial: named('FinancialSection', FinancialSchema),
+  strategy: named('StrategySection', StrategySchema),
+} satisfies Record<(typeof SECTION_NAMES)[number], z.ZodType>;
+
+const ReportSchema = named(
+  'Report',
+  z.object(Object.fromEntries(Object.entries(REPORT_SECTIONS).map(([name, schema]) => [name, schema.nullable().optional()]))),
+  "Only the tier's sections (free: overview, market; premium: all six); each null until generated.",
+) as unknown as z.ZodType<Partial<Record<(typeof SECTION_NAMES)[number], Record<string, unknown> | null>>>;
+
+export const AnalysisSchema = named(
+  'Analysis',
+  z.object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    business_idea: z.string(),
+    industry: z.string().nullable(),
+    target_market: z.string().nullable(),
+    location: z.string().nullable(),
+    budget: z.string().nullable(),
+    report_language: language,
+    report_type: z.enum(REPORT_TYPES),
+    status: z.enum(ANALYSIS_STATUSES),
+    market_fit_score: z.number().int().nullable(),
+    user_rating: z.number().int().nullable(),
+    user_feedback: z.string().nullable(),
+    forced_runs: z.number().int(),
+    generation_started_at: isoDate.nullable(),
+    report: ReportSchema,
+    sections: sectionMap(SectionStateSchema),
+    ai_usage: AiUsageSchema.optional().describe('Shown to the owner and to holders of view_analyses.'),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type AnalysisDto = z.infer<typeof AnalysisSchema>;
 
-export const AnalysisSummarySchema = z.object({
-  id: z.uuid(),
-  business_idea: z.string().describe('The first 280 characters.'),
-  industry: z.string().nullable(),
-  location: z.string().nullable(),
-  status: z.enum(ANALYSIS_STATUSES),
-  report_type: z.enum(REPORT_TYPES),
-  report_language: language,
-  market_fit_score: z.number().int().nullable(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const AnalysisSummarySchema = named(
+  'AnalysisSummary',
+  z.object({
+    id: z.uuid(),
+    business_idea: z.string().describe('The first 280 characters.'),
+    industry: z.string().nullable(),
+    location: z.string().nullable(),
+    status: z.enum(ANALYSIS_STATUSES),
+    report_type: z.enum(REPORT_TYPES),
+    report_language: language,
+    market_fit_score: z.number().int().nullable(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type AnalysisSummaryDto = z.infer<typeof AnalysisSummarySchema>;
 
-export const AdminAnalysisSummarySchema = AnalysisSummarySchema.extend({ user_id: z.uuid() });
+export const AdminAnalysisSummarySchema = named('AdminAnalysisSummary', AnalysisSummarySchema.extend({ user_id: z.uuid() }));

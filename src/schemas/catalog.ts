@@ -5,6 +5,7 @@ import { isoDate, text, toIso } from './common.js';
 import { listQuery } from '../http/pagination.js';
 import { queryBoolean } from './query-boolean.js';
 import { toNumeric, usd, usdInput, UsdAmount } from './money.js';
+import { named } from './registry.js';
 
 /** Catalog lists have a fixed order (sort_order, then name); only the page is chosen. */
 export const CatalogListQuery = listQuery()
@@ -50,22 +51,25 @@ export const UpdatePackageBody = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
 
-export const PackageSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  name_ar: z.string().nullable(),
-  credits: z.number().int(),
-  price_usd: UsdAmount,
-  description: z.string().nullable(),
-  description_ar: z.string().nullable(),
-  features: z.array(z.string()),
-  features_ar: z.array(z.string()),
-  is_active: z.boolean(),
-  is_popular: z.boolean(),
-  sort_order: z.number().int(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const PackageSchema = named(
+  'CreditPackage',
+  z.object({
+    id: z.uuid(),
+    name: z.string(),
+    name_ar: z.string().nullable(),
+    credits: z.number().int(),
+    price_usd: UsdAmount,
+    description: z.string().nullable(),
+    description_ar: z.string().nullable(),
+    features: z.array(z.string()),
+    features_ar: z.array(z.string()),
+    is_active: z.boolean(),
+    is_popular: z.boolean(),
+    sort_order: z.number().int(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type PackageDto = z.infer<typeof PackageSchema>;
 
 type PackageRow = typeof creditPackages.$inferSelect;
@@ -143,20 +147,23 @@ export const UpdateMethodBody = z
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'at least one field is required');
 
-export const MethodSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  name_ar: z.string().nullable(),
-  type: z.string(),
-  details: z.record(z.string(), z.unknown()),
-  instructions: z.string().nullable(),
-  instructions_ar: z.string().nullable(),
-  logo_url: z.string().nullable(),
-  is_active: z.boolean(),
-  sort_order: z.number().int(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const MethodSchema = named(
+  'PaymentMethod',
+  z.object({
+    id: z.uuid(),
+    name: z.string(),
+    name_ar: z.string().nullable(),
+    type: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    instructions: z.string().nullable(),
+    instructions_ar: z.string().nullable(),
+    logo_url: z.string().nullable(),
+    is_active: z.boolean(),
+    sort_order: z.number().int(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type MethodDto = z.infer<typeof MethodSchema>;
 
 type MethodRow = typeof paymentMethods.$inferSelect;
@@ -193,7 +200,10 @@ export function methodValues(input: Partial<z.infer<typeof UpdateMethodBody>>) {
 }
 
 /** The response of a DELETE that found the row referenced and deactivated it instead. */
-export const DeleteResult = z.object({
-  id: z.uuid(),
-  deactivated: z.boolean().describe('true: the row is referenced by other records and was deactivated instead of deleted'),
-});
+export const DeleteResult = named(
+  'DeletedId',
+  z.object({
+    id: z.uuid(),
+    deactivated: z.boolean().describe('true: the row is referenced by other records and was deactivated instead of deleted'),
+  }),
+);

@@ -49,7 +49,7 @@ export const ImportCompetitorsBody = z.strictObject({
 });
 
 export const CompetitorListQuery = listQuery(['name'] as const).extend({
-  country: z.string().trim().max(2).optional(),
+  country: z.string().trim().max(2).optional().describe('ISO 3166-1 alpha-2 code, e.g. SY'),
   industry: z.string().trim().max(100).optional(),
   is_active: queryBoolean.optional(),
   q: z.string().trim().max(200).optional(),

@@ -7,6 +7,7 @@ import { isoDate, text, toIso } from './common.js';
 import { toNumeric, usd, usdInput, UsdAmount } from './money.js';
 import { discountCodeInput } from './payment.js';
 import { queryBoolean } from './query-boolean.js';
+import { named } from './registry.js';
 
 const fields = {
   code: discountCodeInput.transform((v) => v.toUpperCase()).describe('Stored upper-case; unique case-insensitively'),
@@ -56,24 +57,27 @@ export const UpdateDiscountBody = z
   .refine(exactlyOneKind, { message: 'give discount_percent OR discount_amount, not both', path: ['discount_amount'] })
   .refine(windowOrdered, { message: 'must be after valid_from', path: ['valid_until'] });
 
-export const DiscountSchema = z.object({
-  id: z.uuid(),
-  code: z.string(),
-  discount_percent: z.number().int().nullable(),
-  discount_amount: UsdAmount.nullable(),
-  min_purchase_amount: UsdAmount.nullable(),
-  max_uses: z.number().int().nullable(),
-  per_user_limit: z.number().int(),
-  uses_count: z.number().int().describe('Reserved + confirmed uses'),
-  valid_from: isoDate.nullable(),
-  valid_until: isoDate.nullable(),
-  is_active: z.boolean(),
-  description: z.string().nullable(),
-  description_ar: z.string().nullable(),
-  created_by: z.uuid().nullable(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const DiscountSchema = named(
+  'DiscountCode',
+  z.object({
+    id: z.uuid(),
+    code: z.string(),
+    discount_percent: z.number().int().nullable(),
+    discount_amount: UsdAmount.nullable(),
+    min_purchase_amount: UsdAmount.nullable(),
+    max_uses: z.number().int().nullable(),
+    per_user_limit: z.number().int(),
+    uses_count: z.number().int().describe('Reserved + confirmed uses'),
+    valid_from: isoDate.nullable(),
+    valid_until: isoDate.nullable(),
+    is_active: z.boolean(),
+    description: z.string().nullable(),
+    description_ar: z.string().nullable(),
+    created_by: z.uuid().nullable(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type DiscountDto = z.infer<typeof DiscountSchema>;
 
 export function serializeDiscount(row: typeof discountCodes.$inferSelect): DiscountDto {
@@ -130,22 +134,28 @@ export const ValidateDiscountBody = z.strictObject({
   quantity: z.number().int().min(1).max(100).default(1),
 });
 
-export const DiscountQuoteSchema = z.object({
-  code: z.string(),
-  discount_percent: z.number().int().nullable(),
-  discount_amount: UsdAmount.nullable(),
-  list_price_usd: UsdAmount,
-  discount_usd: UsdAmount,
-  amount_usd: UsdAmount,
-  credits: z.number().int(),
-});
+export const DiscountQuoteSchema = named(
+  'DiscountQuote',
+  z.object({
+    code: z.string(),
+    discount_percent: z.number().int().nullable(),
+    discount_amount: UsdAmount.nullable(),
+    list_price_usd: UsdAmount,
+    discount_usd: UsdAmount,
+    amount_usd: UsdAmount,
+    credits: z.number().int(),
+  }),
+);
 
-export const RedemptionSchema = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  user_email: z.string(),
-  payment_id: z.uuid(),
-  status: z.enum(REDEMPTION_STATUSES),
-  discount_usd: UsdAmount,
-  created_at: isoDate,
-});
+export const RedemptionSchema = named(
+  'DiscountRedemption',
+  z.object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    user_email: z.string(),
+    payment_id: z.uuid(),
+    status: z.enum(REDEMPTION_STATUSES),
+    discount_usd: UsdAmount,
+    created_at: isoDate,
+  }),
+);

@@ -6,6 +6,7 @@ import { placeholdersOf } from '../services/email-render.js';
 import { isoDate, language, text, toIso } from './common.js';
 import { nonEmpty } from './non-empty.js';
 import { queryBoolean } from './query-boolean.js';
+import { named } from './registry.js';
 
 const subject = text(300);
 const htmlBody = z.string().trim().min(1).max(100_000);
@@ -49,20 +50,23 @@ export const PreviewBody = z.strictObject({
   language,
 });
 
-export const TemplateSchema = z.object({
-  id: z.uuid(),
-  template_key: z.string(),
-  name: z.string(),
-  subject_en: z.string(),
-  subject_ar: z.string(),
-  body_en: z.string(),
-  body_ar: z.string(),
-  description: z.string().nullable(),
-  is_active: z.boolean(),
-  variables: z.array(z.string()).describe('The `{{placeholders}}` used by the subjects and bodies.'),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const TemplateSchema = named(
+  'EmailTemplate',
+  z.object({
+    id: z.uuid(),
+    template_key: z.string(),
+    name: z.string(),
+    subject_en: z.string(),
+    subject_ar: z.string(),
+    body_en: z.string(),
+    body_ar: z.string(),
+    description: z.string().nullable(),
+    is_active: z.boolean(),
+    variables: z.array(z.string()).describe('The `{{placeholders}}` used by the subjects and bodies.'),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type TemplateDto = z.infer<typeof TemplateSchema>;
 
 export function serializeTemplate(row: typeof emailTemplates.$inferSelect): TemplateDto {
@@ -82,13 +86,16 @@ export function serializeTemplate(row: typeof emailTemplates.$inferSelect): Temp
   };
 }
 
-export const PreviewSchema = z.object({
-  template_key: z.string(),
-  language,
-  subject: z.string(),
-  body: z.string(),
-  errors: z
-    .array(z.object({ variable: z.string(), code: z.literal('missing_variable'), message: z.string() }))
-    .describe('Placeholders without a value; they are left visible in subject/body.'),
-  unused_variables: z.array(z.string()).describe('Given variables the template does not use.'),
-});
+export const PreviewSchema = named(
+  'EmailPreview',
+  z.object({
+    template_key: z.string(),
+    language,
+    subject: z.string(),
+    body: z.string(),
+    errors: z
+      .array(z.object({ variable: z.string(), code: z.literal('missing_variable'), message: z.string() }))
+      .describe('Placeholders without a value; they are left visible in subject/body.'),
+    unused_variables: z.array(z.string()).describe('Given variables the template does not use.'),
+  }),
+);

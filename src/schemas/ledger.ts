@@ -3,20 +3,24 @@ import * as z from 'zod';
 import { TRANSACTION_TYPES, transactions } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
+import { named } from './registry.js';
 
-export const TransactionSchema = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  type: z.enum(TRANSACTION_TYPES),
-  credits: z.number().int().describe('Signed: positive adds, negative takes'),
-  balance_after: z.number().int(),
-  reference_type: z.string().nullable(),
-  reference_id: z.uuid().nullable(),
-  description: z.string().nullable(),
-  created_by: z.uuid().nullable(),
-  refunded_by: z.uuid().nullable(),
-  created_at: isoDate,
-});
+export const TransactionSchema = named(
+  'LedgerEntry',
+  z.object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    type: z.enum(TRANSACTION_TYPES),
+    credits: z.number().int().describe('Signed: positive adds, negative takes'),
+    balance_after: z.number().int(),
+    reference_type: z.string().nullable(),
+    reference_id: z.uuid().nullable(),
+    description: z.string().nullable(),
+    created_by: z.uuid().nullable(),
+    refunded_by: z.uuid().nullable(),
+    created_at: isoDate,
+  }),
+);
 export type TransactionDto = z.infer<typeof TransactionSchema>;
 
 /** The ledger columns under their API names: drizzle selects and raw `RETURNING *` give the same shape. */
@@ -68,4 +72,4 @@ export const AdjustCreditsBody = z.strictObject({
   reason: z.string().trim().min(3).max(500),
 });
 
-export const AdjustCreditsResponse = z.object({ transaction: TransactionSchema, balance: z.number().int() });
+export const AdjustCreditsResponse = named('CreditAdjustment', z.object({ transaction: TransactionSchema, balance: z.number().int() }));

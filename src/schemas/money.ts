@@ -4,6 +4,7 @@
  * never on JS floats: see services/pricing.ts.
  */
 import * as z from 'zod';
+import { named } from './registry.js';
 
 const MAX_USD = 1_000_000;
 
@@ -26,4 +27,4 @@ export function usd(value: string | number | null | undefined): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-export const UsdAmount = z.number().describe('US dollars, two decimals');
+export const UsdAmount = named('UsdAmount', z.number().describe('US dollars, two decimals'));

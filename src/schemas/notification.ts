@@ -4,20 +4,24 @@ import { NOTIFICATION_TYPES, type notifications } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';
 import { queryBoolean } from './query-boolean.js';
+import { named } from './registry.js';
 
-export const NotificationSchema = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  type: z.enum(NOTIFICATION_TYPES),
-  title: z.string(),
-  message: z.string(),
-  title_ar: z.string().nullable(),
-  message_ar: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()).nullable(),
-  is_read: z.boolean(),
-  read_at: isoDate.nullable(),
-  created_at: isoDate,
-});
+export const NotificationSchema = named(
+  'Notification',
+  z.object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    type: z.enum(NOTIFICATION_TYPES),
+    title: z.string(),
+    message: z.string(),
+    title_ar: z.string().nullable(),
+    message_ar: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()).nullable(),
+    is_read: z.boolean(),
+    read_at: isoDate.nullable(),
+    created_at: isoDate,
+  }),
+);
 export type NotificationDto = z.infer<typeof NotificationSchema>;
 
 export function serializeNotification(row: typeof notifications.$inferSelect): NotificationDto {
@@ -41,9 +45,12 @@ export const NotificationListQuery = listQuery().extend({
   user_id: z.uuid().optional().describe("Another user's notifications (needs view_notifications)."),
 });
 
-export const NotificationListMeta = z.object({
-  unread_count: z.number().int().describe("The listed user's unread notifications, whatever the filters."),
-});
+export const NotificationListMeta = named(
+  'NotificationListMeta',
+  z.object({
+    unread_count: z.number().int().describe("The listed user's unread notifications, whatever the filters."),
+  }),
+);
 
 export const CreateNotificationBody = z
   .strictObject({
@@ -65,4 +72,4 @@ export const CreateNotificationBody = z
   });
 export type CreateNotificationInput = z.infer<typeof CreateNotificationBody>;
 
-export const BroadcastResultSchema = z.object({ count: z.number().int() });
+export const BroadcastResultSchema = named('BroadcastResult', z.object({ count: z.number().int() }));

@@ -5,6 +5,7 @@ import { PAYMENT_STATUSES, payments } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { httpsUrlOrImageDataUrl, isoDate, text, toIso } from './common.js';
 import { usd, UsdAmount } from './money.js';
+import { named } from './registry.js';
 
 export const MAX_PROOF_BYTES = 5 * 1024 * 1024;
 
@@ -38,27 +39,30 @@ export const PaymentStatsQuery = z.object({
   days: z.coerce.number().int().min(1).max(366).default(30).describe('Length of `by_day`, ending today (UTC)'),
 });
 
-export const PaymentSchema = z.object({
-  id: z.uuid(),
-  user_id: z.uuid(),
-  package_id: z.uuid(),
-  payment_method_id: z.uuid(),
-  quantity: z.number().int(),
-  credits: z.number().int(),
-  list_price_usd: UsdAmount,
-  discount_usd: UsdAmount,
-  amount_usd: UsdAmount,
-  discount_code_id: z.uuid().nullable(),
-  discount_code: z.string().nullable(),
-  notes: z.string().nullable(),
-  status: z.enum(PAYMENT_STATUSES),
-  reviewed_by: z.uuid().nullable(),
-  reviewed_at: isoDate.nullable(),
-  rejection_reason: z.string().nullable(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
-export const PaymentDetailSchema = PaymentSchema.extend({ payment_proof: z.string() });
+export const PaymentSchema = named(
+  'Payment',
+  z.object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    package_id: z.uuid(),
+    payment_method_id: z.uuid(),
+    quantity: z.number().int(),
+    credits: z.number().int(),
+    list_price_usd: UsdAmount,
+    discount_usd: UsdAmount,
+    amount_usd: UsdAmount,
+    discount_code_id: z.uuid().nullable(),
+    discount_code: z.string().nullable(),
+    notes: z.string().nullable(),
+    status: z.enum(PAYMENT_STATUSES),
+    reviewed_by: z.uuid().nullable(),
+    reviewed_at: isoDate.nullable(),
+    rejection_reason: z.string().nullable(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
+export const PaymentDetailSchema = named('PaymentDetail', PaymentSchema.extend({ payment_proof: z.string() }));
 export type PaymentDto = z.infer<typeof PaymentSchema>;
 
 /**
@@ -118,7 +122,10 @@ export function serializePayment(row: Row): PaymentDto {
 }
 
 const statusTotals = z.object({ count: z.number().int(), amount_usd: UsdAmount, credits: z.number().int() });
-export const PaymentStatsSchema = z.object({
-  by_status: z.object({ pending: statusTotals, approved: statusTotals, rejected: statusTotals }),
-  by_day: z.array(z.object({ date: z.iso.date(), count: z.number().int(), amount_usd: UsdAmount })),
-});
+export const PaymentStatsSchema = named(
+  'PaymentStats',
+  z.object({
+    by_status: z.object({ pending: statusTotals, approved: statusTotals, rejected: statusTotals }),
+    by_day: z.array(z.object({ date: z.iso.date(), count: z.number().int(), amount_usd: UsdAmount })),
+  }),
+);

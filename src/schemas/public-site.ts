@@ -206,22 +206,23 @@ export const RequestLogListQuery = listQuery(['duration_ms'] as const).extend({
     .string()
     .regex(/^[A-Za-z]{3,7}$/)
     .transform((v) => v.toUpperCase())
-    .optional(),
+    .optional()
+    .describe('HTTP method, any case (GET, post, …)'),
   route: z.string().max(500).optional().describe('Exact route pattern, e.g. /api/analyses/:id'),
   path: z.string().max(500).optional().describe('Path prefix'),
   status: z.coerce.number().int().min(100).max(599).optional(),
-  status_class: z.enum(['2xx', '3xx', '4xx', '5xx']).optional(),
-  error_code: z.string().regex(/^[A-Z_]{1,64}$/).optional(),
+  status_class: z.enum(['2xx', '3xx', '4xx', '5xx']).optional().describe('A class of statuses'),
+  error_code: z.string().regex(/^[A-Z_]{1,64}$/).optional().describe('The envelope error_code, e.g. VALIDATION_ERROR'),
   user_id: uuid.optional(),
   user_email: z.email().trim().toLowerCase().optional().describe('Resolved to the user id (no match: an empty page)'),
-  request_id: z.string().max(128).optional(),
+  request_id: z.string().max(128).optional().describe('The X-Request-Id the response carried'),
   ip: z
     .string()
     .max(45)
     .refine((v) => IP_ADDRESS.safeParse(v).success, 'must be an IPv4 or IPv6 address')
     .optional()
     .describe('An IPv4 or IPv6 address, compared through its HMAC like the stored value'),
-  from: dateTimeFilter.optional(),
-  to: dateTimeFilter.optional(),
-  min_duration_ms: z.coerce.number().int().min(0).max(86_400_000).optional(),
+  from: dateTimeFilter.optional().describe('created_at ≥ from (ISO 8601)'),
+  to: dateTimeFilter.optional().describe('created_at < to (ISO 8601)'),
+  min_duration_ms: z.coerce.number().int().min(0).max(86_400_000).optional().describe('Only requests that took at least this long'),
 });

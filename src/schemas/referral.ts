@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { REFERRAL_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
+import { named } from './registry.js';
 
 export const ApplyReferralBody = z.strictObject({ referral_code: z.string().trim().min(1).max(32) });
 
@@ -11,23 +12,29 @@ export const ReferralListQuery = listQuery().extend({
   user_id: z.uuid().optional().describe("Another referrer's referrals: needs `view_users`"),
 });
 
-export const ReferralSchema = z.object({
-  id: z.uuid(),
-  referrer_id: z.uuid(),
-  referred_id: z.uuid(),
-  referred_name: z.string().nullable().describe("The invited user's display or full name"),
-  status: z.enum(REFERRAL_STATUSES),
-  bonus_credits: z.number().int().describe('Credits the referrer earned for this referral (from the ledger)'),
-  rewarded_at: isoDate.nullable(),
-  created_at: isoDate,
-});
+export const ReferralSchema = named(
+  'Referral',
+  z.object({
+    id: z.uuid(),
+    referrer_id: z.uuid(),
+    referred_id: z.uuid(),
+    referred_name: z.string().nullable().describe("The invited user's display or full name"),
+    status: z.enum(REFERRAL_STATUSES),
+    bonus_credits: z.number().int().describe('Credits the referrer earned for this referral (from the ledger)'),
+    rewarded_at: isoDate.nullable(),
+    created_at: isoDate,
+  }),
+);
 export type ReferralDto = z.infer<typeof ReferralSchema>;
 
-export const ReferralMetaSchema = z.object({
-  total: z.number().int(),
-  rewarded: z.number().int(),
-  credits_earned: z.number().int().describe('Sum of the referral_bonus ledger entries in scope'),
-});
+export const ReferralMetaSchema = named(
+  'ReferralTotals',
+  z.object({
+    total: z.number().int(),
+    rewarded: z.number().int(),
+    credits_earned: z.number().int().describe('Sum of the referral_bonus ledger entries in scope'),
+  }),
+);
 
 export interface ReferralRow {
   id: unknown;

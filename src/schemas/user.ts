@@ -3,33 +3,40 @@ import * as z from 'zod';
 import type { AuthUser } from '../auth/current-user.js';
 import { NOTIFICATION_TYPES } from '../db/schema.js';
 import { httpsUrlOrImageDataUrl, isoDate, language, text, toIso } from './common.js';
+import { named } from './registry.js';
 
-export const NotificationPreferences = z
-  .partialRecord(z.enum(NOTIFICATION_TYPES), z.boolean())
-  .describe('Per notification type: false turns it off; a missing key means on.');
+export const NotificationPreferences = named(
+  'NotificationPreferences',
+  z
+    .partialRecord(z.enum(NOTIFICATION_TYPES), z.boolean())
+    .describe('Per notification type: false turns it off; a missing key means on.'),
+);
 
-export const UserSchema = z.object({
-  id: z.uuid(),
-  email: z.email(),
-  full_name: z.string().nullable(),
-  display_name: z.string().nullable(),
-  language,
-  profile_image: z.string().nullable(),
-  phone_number: z.string().nullable(),
-  country: z.string().nullable(),
-  city: z.string().nullable(),
-  notification_preferences: NotificationPreferences,
-  onboarding_completed: z.boolean(),
-  onboarding_step: z.number().int(),
-  role: z.string(),
-  permissions: z.array(z.string()),
-  credits: z.number().int(),
-  referral_code: z.string(),
-  is_active: z.boolean(),
-  last_login_at: isoDate.nullable(),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const UserSchema = named(
+  'User',
+  z.object({
+    id: z.uuid(),
+    email: z.email(),
+    full_name: z.string().nullable(),
+    display_name: z.string().nullable(),
+    language,
+    profile_image: z.string().nullable(),
+    phone_number: z.string().nullable(),
+    country: z.string().nullable(),
+    city: z.string().nullable(),
+    notification_preferences: NotificationPreferences,
+    onboarding_completed: z.boolean(),
+    onboarding_step: z.number().int(),
+    role: z.string(),
+    permissions: z.array(z.string()),
+    credits: z.number().int(),
+    referral_code: z.string(),
+    is_active: z.boolean(),
+    last_login_at: isoDate.nullable(),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type UserDto = z.infer<typeof UserSchema>;
 
 export function serializeUser(user: AuthUser): UserDto {

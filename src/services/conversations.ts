@@ -11,26 +11,33 @@ import { isCheckViolation } from '../db/errors.js';
 import { chatConversations, type ChatMessage } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { isoDate, toIso } from '../schemas/common.js';
+import { named } from '../schemas/registry.js';
 
 export const MAX_CONVERSATION_MESSAGES = 200;
 export const MAX_MESSAGE_CHARS = 20_000;
 
-export const ChatMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
-  content: z.string().min(1).max(MAX_MESSAGE_CHARS),
-  timestamp: isoDate,
-});
+export const ChatMessageSchema = named(
+  'ChatMessage',
+  z.object({
+    role: z.enum(['user', 'assistant']),
+    content: z.string().min(1).max(MAX_MESSAGE_CHARS),
+    timestamp: isoDate,
+  }),
+);
 
-export const ConversationSchema = z.object({
-  id: z.uuid(),
-  analysis_id: z.uuid().nullable(),
-  title: z.string().nullable(),
-  message_count: z.number().int(),
-  messages: z.array(ChatMessageSchema).optional().describe('Only when one conversation is fetched.'),
-  ai_usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
-  created_at: isoDate,
-  updated_at: isoDate,
-});
+export const ConversationSchema = named(
+  'Conversation',
+  z.object({
+    id: z.uuid(),
+    analysis_id: z.uuid().nullable(),
+    title: z.string().nullable(),
+    message_count: z.number().int(),
+    messages: z.array(ChatMessageSchema).optional().describe('Only when one conversation is fetched.'),
+    ai_usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+    created_at: isoDate,
+    updated_at: isoDate,
+  }),
+);
 export type ConversationDto = z.infer<typeof ConversationSchema>;
 
 export type ConversationRow = typeof chatConversations.$inferSelect;

@@ -6,6 +6,7 @@ import { faults } from '../../src/local/sql-endpoint.js';
 import { body } from '../../src/http/validate.js';
 import { describe as describeRoute } from '../../src/http/route-meta.js';
 import { createTestApp, expectErrorEnvelope, issuePaths, registerUser, type TestApp } from '../support/harness.js';
+import { dereference } from '../support/openapi.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -31,7 +32,7 @@ beforeAll(async () => {
         });
         app.post(
           '/api/__test/nested',
-          describeRoute({ summary: 'nested', tags: ['test'] }),
+          describeRoute({ operationId: 'testNested', summary: 'nested', description: 'A route of this test only.', tags: ['system'] }),
           body(z.strictObject({ a: z.strictObject({ b: z.number().int().min(1) }), list: z.array(z.string()).max(2) })),
           (c) => c.json(c.req.valid('json')),
         );
@@ -286,12 +287,13 @@ describe('OpenAPI and docs', () => {
     const res = await t.request('GET', '/api/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    const register = res.body.paths['/api/auth/register'].post;
+    const doc = dereference(res.body);
+    const register = doc.paths['/api/auth/register'].post;
     expect(register.requestBody.content['application/json'].schema.properties.email).toBeDefined();
     expect(register.responses['201']).toBeDefined();
     expect(register.responses['409']).toBeDefined();
     expect(register.responses['400'].content['application/json'].schema.properties.error_code.enum).toContain('MALFORMED_JSON');
-    const me = res.body.paths['/api/auth/me'].get;
+    const me = doc.paths['/api/auth/me'].get;
     expect(me.security).toEqual([{ bearerAuth: [] }]);
     expect(me.responses['401']).toBeDefined();
   });

@@ -66,7 +66,8 @@ export function operationsOf(doc: any): Operation[] {
         method: method.toUpperCase(),
         path,
         key: `${method.toUpperCase()} ${path}`,
-        secured: Array.isArray(op.security) && op.security.length > 0,
+        // `{}` among the alternatives: anonymous calls are allowed too (public catalog reads).
+        secured: Array.isArray(op.security) && op.security.length > 0 && !op.security.some((s: object) => Object.keys(s).length === 0),
         parameters: op.parameters ?? [],
         bodySchema: op.requestBody?.content?.['application/json']?.schema,
         responses: Object.keys(op.responses),

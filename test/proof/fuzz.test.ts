@@ -22,6 +22,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ERROR_STATUS } from '../../src/errors.js';
 import { ADMIN, createTestApp, registerUser, type TestUser } from '../support/harness.js';
+import { dereference } from '../support/openapi.js';
 import {
   describeRequest,
   operationsOf,
@@ -39,7 +40,7 @@ const MIN_REQUESTS = 2_000;
 // The operation list comes from the app itself, so it is needed before the tests are declared.
 // FUZZ_LOG=error shows the server's own log line (with the stack) for each finding.
 const t = await createTestApp({ ANTHROPIC_API_KEY: '', LOG_LEVEL: process.env.FUZZ_LOG ?? 'silent' });
-const document = (await t.request('GET', '/api/openapi.json')).body;
+const document = dereference((await t.request('GET', '/api/openapi.json')).body);
 const operations = operationsOf(document);
 const RUNS_PER_OPERATION = Math.ceil(TARGET_REQUESTS / operations.length);
 

@@ -16,6 +16,7 @@ import {
   type TestApp,
   type TestUser,
 } from '../../support/harness.js';
+import { dereference } from '../../support/openapi.js';
 import { rows } from './helpers.js';
 
 let t: TestApp;
@@ -355,7 +356,7 @@ describe('audit logs', () => {
 
 describe('OpenAPI', () => {
   it('documents every economy route with its request and response schemas', async () => {
-    const doc = (await t.request('GET', '/api/openapi.json')).body;
+    const doc = dereference((await t.request('GET', '/api/openapi.json')).body);
     const expected: [string, string][] = [
       ['get', '/api/transactions'],
       ['post', '/api/users/{id}/adjust-credits'],
