@@ -24,6 +24,7 @@ import { aiAnalysesRoutes } from './routes/ai-analyses.js';
 import { aiRoutes } from './routes/ai.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { creditPackageRoutes } from './routes/credit-packages.js';
+import { currencyRoutes } from './routes/currencies.js';
 import { discountCodeRoutes } from './routes/discount-codes.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -129,6 +130,7 @@ export function createApp() {
     .route('/credit-packages', creditPackageRoutes)
     .route('/payment-methods', paymentMethodRoutes)
     .route('/payments', paymentRoutes)
+    .route('/currencies', currencyRoutes)
     .route('/discount-codes', discountCodeRoutes)
     .route('/referrals', referralRoutes)
     .route('/system-settings', systemSettingRoutes)

@@ -13,7 +13,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../types.js';
 
-export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings';
+export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings' | 'currencies';
 
 const TTL_MS = 60_000;
 

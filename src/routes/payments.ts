@@ -16,11 +16,14 @@ import {
   PaymentSchema,
   PaymentStatsQuery,
   PaymentStatsSchema,
+  QuoteBody,
   RejectPaymentBody,
   serializePayment,
 } from '../schemas/payment.js';
 import { approvePayment, rejectPayment } from '../services/payment-review.js';
 import { createPayment } from '../services/payments.js';
+import { quotePayment } from '../services/payment-quote.js';
+import { QuoteSchema } from '../schemas/currency.js';
 import { paymentStats } from '../services/payment-stats.js';
 import type { AppEnv } from '../types.js';
 
@@ -66,6 +69,22 @@ export const paymentRoutes = new Hono<AppEnv>()
     requireUser,
     createPaymentBody,
     async (c) => created(c, await createPayment(c, c.req.valid('json')), 'ok.payment_created'),
+  )
+  .post(
+    '/quote',
+    describe({
+      summary: 'Price a purchase without submitting it',
+      description:
+        'What `POST /payments` would charge now: credits, list price, discount and amount in USD, and the amount in ' +
+        '`currency_code` (default USD) converted once after the discount, half-up to the currency\'s cash step. Reserves ' +
+        'nothing. Refusals as `POST /payments`; a stale rate → 409 INVALID_STATE `rate_stale`.',
+      tags: ['payments'],
+      response: QuoteSchema,
+      errors: ['INVALID_STATE'],
+    }),
+    requireUser,
+    body(QuoteBody),
+    async (c) => ok(c, await quotePayment(c, c.req.valid('json'))),
   )
   .get(
     '/',
