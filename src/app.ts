@@ -25,6 +25,8 @@ import { aiRoutes } from './routes/ai.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { creditPackageRoutes } from './routes/credit-packages.js';
 import { currencyRoutes } from './routes/currencies.js';
+import { ngoRoutes } from './routes/ngo.js';
+import { voucherRedemptionRoutes } from './routes/voucher-redemptions.js';
 import { discountCodeRoutes } from './routes/discount-codes.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -131,6 +133,8 @@ export function createApp() {
     .route('/payment-methods', paymentMethodRoutes)
     .route('/payments', paymentRoutes)
     .route('/currencies', currencyRoutes)
+    .route('/ngo', ngoRoutes)
+    .route('/analyses', voucherRedemptionRoutes)
     .route('/discount-codes', discountCodeRoutes)
     .route('/referrals', referralRoutes)
     .route('/system-settings', systemSettingRoutes)

@@ -26,6 +26,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/payment-methods/:id',
   'GET /api/settings',
   'GET /api/report-shares/public/:token',
+  'GET /api/currencies',
+  'GET /api/currencies/:id',
 ]);
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';
