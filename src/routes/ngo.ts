@@ -33,7 +33,9 @@ import {
 } from '../schemas/ngo.js';
 import { PublicReportSchema } from '../schemas/report-share.js';
 import {
+  approvedNgoIdSql,
   createNgoRequest,
+  ngoAccessDenied,
   getNgoRequest,
   listNgoRequests,
   myNgoRequest,
@@ -117,8 +119,8 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(listQuery().pick({ page: true, per_page: true })),
     async (c) => {
       const id = c.req.valid('param').id;
-      await getNgoRequest(c.var.db, id);
-      const { rows, pagination } = await listVouchers(c, id, c.req.valid('query'));
+      const { allowed, rows, pagination } = await listVouchers(c, id, c.req.valid('query'), sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
+      if (!allowed) throw notFound('ngo.not_found');
       return paginated(c, rows, pagination);
     },
   )
@@ -220,8 +222,9 @@ export const ngoRoutes = new Hono<AppEnv>()
     requireUser,
     query(VoucherListQuery),
     async (c) => {
-      const ngo = await requireNgoAccount(c);
-      const { rows, pagination } = await listVouchers(c, ngo.requestId, c.req.valid('query'));
+      const ngoId = approvedNgoIdSql(c.var.user.id);
+      const { allowed, rows, pagination } = await listVouchers(c, ngoId, c.req.valid('query'), sql`${ngoId} IS NOT NULL`);
+      if (!allowed) throw ngoAccessDenied();
       return paginated(c, rows, pagination);
     },
   )
@@ -294,7 +297,7 @@ export const ngoRoutes = new Hono<AppEnv>()
     idParam(),
     query(LinkedAnalysesQuery),
     async (c) => {
-      const { rows, pagination } = await listLinkedAnalyses(c, await requireNgoAccount(c), c.req.valid('param').id, c.req.valid('query'));
+      const { rows, pagination } = await listLinkedAnalyses(c, c.req.valid('param').id, c.req.valid('query'));
       return paginated(c, rows, pagination);
     },
   )

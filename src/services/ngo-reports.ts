@@ -11,7 +11,7 @@ import { pageWindow, paginationOf } from '../http/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { AppEnv } from '../types.js';
 import { sectionsForTier, SUMMARY_IDEA_CHARS } from './analyses.js';
-import type { NgoAccount } from './ngo.js';
+import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo.js';
 
 /** Linked, live, of this NGO: the one scope of every NGO report read and write. */
 const scope = (ngo: NgoAccount) => sql`
@@ -60,27 +60,31 @@ function serializeItem(row: ItemRow) {
   };
 }
 
+/** A page of the reports linked to one of the caller's vouchers, access checks included, in ONE round trip. */
 export async function listLinkedAnalyses(
   c: Context<AppEnv>,
-  ngo: NgoAccount,
   voucherId: string,
   q: { page: number; per_page?: number | undefined; include_archived?: boolean | undefined },
 ) {
-  const { db } = c.var;
+  const { db, user } = c.var;
   const window = pageWindow(c, q);
-  const where = sql`${scope(ngo)} AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`;
-  const [voucher, page] = await db.batch([
-    db.execute(sql`SELECT 1 FROM ngo_vouchers WHERE id = ${voucherId} AND ngo_request_id = ${ngo.requestId}`),
+  const ngoId = approvedNgoIdSql(user.id);
+  const where = sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId}
+    AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`;
+  const [access, page, counted] = await db.batch([
+    db.execute<{ ngo: boolean; voucher: boolean }>(sql`
+      SELECT ${ngoId} IS NOT NULL AS ngo,
+             EXISTS (SELECT 1 FROM ngo_vouchers WHERE id = ${voucherId} AND ngo_request_id = ${ngoId}) AS voucher`),
     db.execute<ItemRow>(sql`
       SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total ${FROM} WHERE ${where}
       ORDER BY r.created_at DESC, r.id DESC LIMIT ${window.limit} OFFSET ${window.offset}`),
+    // Past the first page no row may carry the total: count beside it (same round trip).
+    db.execute<{ n: number }>(window.offset > 0 ? sql`SELECT count(*)::int AS n ${FROM} WHERE ${where}` : sql`SELECT NULL::int AS n`),
   ]);
-  if (voucher.rows.length === 0) throw notFound('ngo.not_found');
-  let total = Number(page.rows[0]?.total ?? 0);
-  if (page.rows.length === 0 && window.offset > 0) {
-    const counted = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n ${FROM} WHERE ${where}`);
-    total = Number(counted.rows[0]?.n ?? 0);
-  }
+  const allowed = access.rows[0]!;
+  if (!allowed.ngo) throw ngoAccessDenied();
+  if (!allowed.voucher) throw notFound('ngo.not_found');
+  const total = window.offset > 0 ? Number(counted.rows[0]?.n ?? 0) : Number(page.rows[0]?.total ?? 0);
   return { rows: page.rows.map(serializeItem), pagination: paginationOf(window, total) };
 }
 

@@ -30,6 +30,13 @@ export interface NgoAccount {
   organizationName: string;
 }
 
+export const ngoAccessDenied = () =>
+  new AppError('AUTHORIZATION_ERROR', { message: 'ngo.access_required', details: { reason: 'ngo_access_required' } });
+
+/** The id of `userId`'s approved NGO request, as SQL (NULL when they are not an NGO account): lets a list scope itself and check access in its own round trip. */
+export const approvedNgoIdSql = (userId: string) =>
+  sql`(SELECT nr.id FROM ngo_requests nr WHERE nr.user_id = ${userId}::uuid AND nr.status = 'approved')`;
+
 /** The caller's approved NGO, or 403 `ngo_access_required`. One round trip. */
 export async function requireNgoAccount(c: Context<AppEnv>): Promise<NgoAccount> {
   const { db, user } = c.var;
@@ -38,7 +45,7 @@ export async function requireNgoAccount(c: Context<AppEnv>): Promise<NgoAccount>
     .from(ngoRequests)
     .where(and(eq(ngoRequests.userId, user.id), eq(ngoRequests.status, 'approved')))
     .limit(1);
-  if (!row) throw new AppError('AUTHORIZATION_ERROR', { message: 'ngo.access_required', details: { reason: 'ngo_access_required' } });
+  if (!row) throw ngoAccessDenied();
   return row;
 }
 

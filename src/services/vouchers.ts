@@ -114,15 +114,24 @@ export async function getVoucher(db: Database, ngo: NgoAccount, id: string) {
   return serializeVoucher(row);
 }
 
-export async function listVouchers(c: Context<AppEnv>, ngoRequestId: string, q: z.infer<typeof VoucherListQuery> | { page: number; per_page?: number | undefined }) {
+/**
+ * A page of an NGO's vouchers in ONE round trip: `ngoRequestId` may be SQL (the caller's approved request,
+ * `approvedNgoIdSql`), and `access` an existence check read in the same batch (null row → the caller decides).
+ */
+export async function listVouchers(
+  c: Context<AppEnv>,
+  ngoRequestId: string | SQL,
+  q: z.infer<typeof VoucherListQuery> | { page: number; per_page?: number | undefined },
+  access: SQL,
+) {
   const { db } = c.var;
   const window = pageWindow(c, q);
   const state = 'state' in q ? q.state : undefined;
   const where: SQL = and(
-    eq(ngoVouchers.ngoRequestId, ngoRequestId),
+    sql`${ngoVouchers.ngoRequestId} = ${ngoRequestId}`,
     state ? sql`${voucherStateSql(sql`ngo_vouchers`)} = ${state}` : undefined,
   )!;
-  const { rows, pagination } = await readPage(db, window, {
+  const { rows, pagination, extras } = await readPage(db, window, {
     page: db
       .select(withTotal(voucherColumns))
       .from(ngoVouchers)
@@ -131,8 +140,10 @@ export async function listVouchers(c: Context<AppEnv>, ngoRequestId: string, q: 
       .limit(window.limit)
       .offset(window.offset),
     count: db.select({ n: count() }).from(ngoVouchers).where(where),
+    extras: [db.execute<{ ok: boolean }>(sql`SELECT ${access} AS ok`)] as const,
   });
-  return { rows: rows.map(serializeVoucher), pagination };
+  const allowed = (extras[0] as { rows: { ok: boolean }[] }).rows[0]?.ok === true;
+  return { allowed, rows: rows.map(serializeVoucher), pagination };
 }
 
 export async function updateVoucher(c: Context<AppEnv>, ngo: NgoAccount, id: string, input: z.infer<typeof UpdateVoucherBody>) {
