@@ -8,7 +8,7 @@ import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam } from '../http/validate.js';
 import { AnalysisSchema } from '../schemas/analysis.js';
-import { AnalysisVoucherSchema, RedeemVoucherBody } from '../schemas/ngo.js';
+import { RedeemVoucherBody } from '../schemas/ngo.js';
 import { redeemVoucher, unlinkRedemption } from '../services/voucher-redemption.js';
 import type { AppEnv } from '../types.js';
 
@@ -25,7 +25,7 @@ export const voucherRedemptionRoutes = new Hono<AppEnv>()
         '`premium_report_cost` is charged to you (`self`, 402 when short) or to the NGO (`sponsored`, 409 `voucher_unfunded` ' +
         'when short); an already-premium analysis is only linked. Exactly once, in one transaction.',
       tags: ['ngo', 'analyses'],
-      response: AnalysisSchema.extend({ voucher: AnalysisVoucherSchema }),
+      response: AnalysisSchema,
       errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED'],
     }),
     requireUser,

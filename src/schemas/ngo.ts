@@ -174,7 +174,3 @@ export const RedeemVoucherBody = z.strictObject({
     .pipe(z.string().regex(/^[A-Z0-9_-]+$/, 'letters, digits, _ and -')),
   ngo_consent: z.literal(true, { error: 'must be true: the beneficiary agrees to share their contact data and this report' }),
 });
-
-export const AnalysisVoucherSchema = z
-  .object({ voucher_id: z.uuid(), name: z.string(), ngo_name: z.string(), sponsored: z.boolean(), linked_at: isoDate })
-  .nullable();

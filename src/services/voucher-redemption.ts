@@ -13,7 +13,7 @@
  *    `ngo_vouchers_redeemed_within_max`); the charge when the analysis is free — on the beneficiary (`self`)
  *    or the NGO account (`sponsored`), refused by `users_credits_non_negative` when short (402 /
  *    409 `voucher_unfunded`); the redemption row (UNIQUE per analysis and per voucher+user); premium flip and
- *    sections; the NGO's in-app `ngo_report_linked`; the beneficiary's activity entry; the analysis read back.
+ *    sections; the NGO's in-app `ngo_report_linked`; the beneficiary's activity entry; the analysis read back (with its `voucher`).
  *    Any failure rolls everything back.
  */
 import { sql } from 'drizzle-orm';
@@ -21,7 +21,6 @@ import type { Context } from 'hono';
 import { isCheckViolation, isUniqueViolation } from '../db/errors.js';
 import { AppError, fieldError, notFound, type ValidationIssue } from '../errors.js';
 import { clientIp } from '../http/context.js';
-import { toIso } from '../schemas/common.js';
 import type { AppEnv } from '../types.js';
 import { recordActivity } from './activity.js';
 import { addPremiumSections, groupAnalysisRows, selectAnalysis, serializeAnalysis } from './analyses.js';
@@ -169,17 +168,9 @@ export async function redeemVoucher(c: Context<AppEnv>, analysisId: string, code
         data: { voucher_id: voucherId, sponsored },
       }),
       selectAnalysis(db, analysisId, { id: user.id, permissions: [] }),
-      db.execute<{ voucher_id: string; name: string; ngo_name: string; sponsored: boolean; linked_at: string }>(sql`
-        SELECT r.voucher_id, v.name, nr.organization_name AS ngo_name, r.sponsored, r.created_at AS linked_at
-        FROM ngo_voucher_redemptions r JOIN ngo_vouchers v ON v.id = r.voucher_id JOIN ngo_requests nr ON nr.id = v.ngo_request_id
-        WHERE r.id = ${redemptionId}`),
     ]);
     const analysis = groupAnalysisRows(results[16] as Parameters<typeof groupAnalysisRows>[0])!;
-    const link = (results[17] as { rows: { voucher_id: string; name: string; ngo_name: string; sponsored: boolean; linked_at: string }[] }).rows[0]!;
-    return {
-      ...serializeAnalysis(analysis, user, { staleAfterSeconds: config.aiSectionTimeoutS }),
-      voucher: { ...link, linked_at: toIso(link.linked_at)! },
-    };
+    return serializeAnalysis(analysis, user, { staleAfterSeconds: config.aiSectionTimeoutS });
   } catch (error) {
     const reason = failedGuard(error);
     if (reason === 'not_found') throw notFound();

@@ -240,6 +240,10 @@ describe('redemption', () => {
     expect((await ledgerOf(t, aid)).map((l) => [l.type, l.credits])).toEqual([['analysis_charge', -1]]);
     // The NGO is told; the beneficiary's own activity records it.
     expect(await rows(t, sql`SELECT 1 FROM notifications WHERE user_id = ${ngo.user.id} AND type = 'ngo_report_linked'`)).toHaveLength(1);
+    // GET /analyses/:id carries the link too.
+    const read = await t.request('GET', `/api/analyses/${aid}`, { token: ben.token });
+    expect(read.body.data.voucher).toEqual(res.body.data.voucher);
+    expect((await t.request('GET', `/api/analyses/${await createAnalysis(t, ben)}`, { token: ben.token })).body.data.voucher).toBeNull();
     expect(await rows(t, sql`SELECT 1 FROM activity_feed WHERE user_id = ${ben.id} AND action = 'voucher_redeemed'`)).toHaveLength(1);
     // Conflicts: the analysis already linked, the voucher already used by this user, own NGO.
     expectErrorEnvelope(await redeem(ben, aid, v.code), 409, 'CONFLICT');
