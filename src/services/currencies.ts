@@ -150,6 +150,12 @@ function columnValues(input: UpdateInput) {
   };
 }
 
+/**
+ * Locks every currency row in id order. Taken first by any batch that moves the default: the move updates every
+ * row, so two moves locking rows in different orders would deadlock; one global order makes them queue.
+ */
+const lockAllCurrencies = (db: Database) => db.execute(sql`SELECT id FROM currencies ORDER BY id FOR UPDATE`);
+
 /** Moves the default flag to `id` in one statement (every row: see the header). */
 const moveDefault = (db: Database, id: string) =>
   db.execute(sql`UPDATE currencies SET is_default = (id = ${id}), updated_at = CASE WHEN is_default <> (id = ${id}) THEN now() ELSE updated_at END`);
@@ -158,7 +164,8 @@ export async function createCurrency(c: Context<AppEnv>, input: CreateInput): Pr
   const { db, user } = c.var;
   const id = crypto.randomUUID();
   try {
-    const [inserted] = await db.batch([
+    const results = await db.batch([
+      input.is_default ? lockAllCurrencies(db) : db.execute(sql`SELECT 1`),
       db
         .insert(currencies)
         .values({
@@ -177,6 +184,7 @@ export async function createCurrency(c: Context<AppEnv>, input: CreateInput): Pr
       audit(db, c, { action: `${ENTITY}.create`, entityType: ENTITY, entityId: id, after: input }),
     ]);
     invalidateCatalog(c, 'currencies');
+    const inserted = results[1] as (typeof currencies.$inferSelect)[];
     return serializeCurrency({ ...inserted[0]!, isDefault: input.is_default });
   } catch (error) {
     mapWriteError(error);
@@ -208,7 +216,7 @@ export async function updateCurrency(c: Context<AppEnv>, id: string, input: Upda
   const auditAfter: Record<string, unknown> = { ...input, ...(rate !== undefined ? { rate_per_usd: Number(rate) } : {}) };
   try {
     const results = await db.batch([
-      db.select({ id: currencies.id }).from(currencies).where(where).for('update'),
+      input.is_default === true ? lockAllCurrencies(db) : db.select({ id: currencies.id }).from(currencies).where(where).for('update'),
       auditRowChange(db, c, { table: currencies, where, action: `${ENTITY}.update`, entityType: ENTITY, entityId: id, after: auditAfter }),
       db
         .update(currencies)
