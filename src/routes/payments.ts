@@ -61,10 +61,14 @@ export const paymentRoutes = new Hono<AppEnv>()
       description:
         'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
         'in the body are refused. A discount use is reserved atomically (max uses and per-user limit hold under concurrency). ' +
-        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code).',
+        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code). ' +
+        'SPEC-WAVE2 §12: `currency_code` (default USD) prices it in that currency in the same statement, recording the rate, ' +
+        'its timestamp and the minor amount (unknown/inactive → 400 naming `currency_code`; stale rate → 409 `rate_stale`); ' +
+        '`expected_amount` different from the server amount → 400 naming it, `details.reason = price_changed`, `details.quote`.',
       tags: ['payments'],
       status: 201,
       response: PaymentSchema,
+      errors: ['INVALID_STATE'],
     }),
     requireUser,
     createPaymentBody,

@@ -227,6 +227,16 @@ describe('payments in a currency', () => {
     await t.db.execute(sql`UPDATE currencies SET rate_max_age_hours = NULL WHERE code = 'USD'`);
   });
 
+  it('an amount whose minor units would not fit bigint → 400 naming currency_code', async () => {
+    const huge = await createCurrency({ decimals: 4, rounding_increment_minor: 1, rate_per_usd: '1000000000000' });
+    const user = await registerUser(t);
+    const ok = await t.request('POST', '/api/payments/quote', { token: user.token, body: { package_id: catalog.starter.id, currency_code: huge.code } });
+    expect(ok.body.data.currency.amount_minor).toBe(99900000000000000); // 9.99 × 10^12 × 10^4 fits
+    const res = await pay(user, { currency_code: huge.code, quantity: 100 }); // 999 × 10^16 does not
+    expectErrorEnvelope(res, 400, 'VALIDATION_ERROR');
+    expect(issuePaths(res)).toEqual(['currency_code']);
+  });
+
   it('stats give approved totals by currency', async () => {
     const cur = await createCurrency({ decimals: 1, rounding_increment_minor: 5, rate_per_usd: 2 });
     const user = await registerUser(t);
@@ -269,6 +279,11 @@ describe('administration', () => {
     expect(issuePaths(off)).toEqual(['is_active']);
     expectErrorEnvelope(await t.request('DELETE', `/api/currencies/${current.id}`, { token: admin.token }), 409, 'CONFLICT');
     const usd = (await rows<{ id: string }>(t, sql`SELECT id FROM currencies WHERE code = 'USD'`))[0]!;
+    expect((await t.request('PUT', `/api/currencies/${usd.id}`, { token: admin.token, body: { is_default: true } })).status).toBe(200);
+    // Created as the default: the flag moves in the same batch.
+    const created = await createCurrency({ is_default: true });
+    expect(created.is_default).toBe(true);
+    expect(await rows(t, sql`SELECT code FROM currencies WHERE is_default`)).toEqual([{ code: created.code }]);
     expect((await t.request('PUT', `/api/currencies/${usd.id}`, { token: admin.token, body: { is_default: true } })).status).toBe(200);
     // An inactive currency cannot become the default.
     const inactive = await createCurrency({ is_active: false });
