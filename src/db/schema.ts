@@ -380,6 +380,16 @@ export const payments = pgTable(
     check('payments_discount_range', sql`${t.discountUsd} >= 0 AND ${t.discountUsd} <= ${t.listPriceUsd}`),
     check('payments_amount', sql`${t.amountUsd} >= 0 AND ${t.amountUsd} = ${t.listPriceUsd} - ${t.discountUsd}`),
     check('payments_review_consistent', sql`(${t.status} = 'pending') = (${t.reviewedAt} IS NULL)`),
+    // SPEC-WAVE2 §12 (migration 0003; its BEFORE INSERT trigger fills a USD row's minor amount from amount_usd).
+    index('payments_currency_status_idx').on(t.currencyCode, t.status),
+    check(
+      'payments_currency_amount_non_negative',
+      sql`${t.currencyAmountMinor} >= 0 AND ${t.exchangeRate} > 0 AND ${t.currencyDecimals} BETWEEN 0 AND 4`,
+    ),
+    check(
+      'payments_usd_consistent',
+      sql`${t.currencyCode} <> 'USD' OR (${t.exchangeRate} = 1 AND ${t.currencyAmountMinor} = ${t.amountUsd} * 100)`,
+    ),
   ],
 );
 
