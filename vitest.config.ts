@@ -5,8 +5,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The Worker suite (real wrangler processes) runs on its own: `npm run test:worker`.
-    exclude: [...configDefaults.exclude, 'test/worker/**'],
+    // The Worker suite (real wrangler processes) runs on its own: `npm run test:worker`; so does the
+    // self-host suite (a build and an npm ci): `npm run test:self-host`.
+    exclude: [...configDefaults.exclude, 'test/worker/**', 'test/self-host/**'],
     environment: 'node',
     pool: 'forks',
     testTimeout: 30_000,

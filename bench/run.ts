@@ -99,6 +99,12 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
     { name: 'health', route: 'GET /api/health', app: { method: 'GET', path: '/api/health', expect: 200 }, ceiling: 'health' },
     { name: 'me', route: 'GET /api/auth/me', app: { method: 'GET', path: '/api/auth/me', headers: auth, expect: 200 }, ceiling: 'me' },
     { name: 'analyses', route: 'GET /api/analyses?per_page=50', app: { method: 'GET', path: '/api/analyses?per_page=50', headers: auth, expect: 200 }, ceiling: 'analyses' },
+    {
+      name: 'analyses-mapped',
+      route: 'GET /api/analyses?per_page=50, rows mapped in JS (before issue 16)',
+      app: { method: 'GET', path: '/bench/analyses-mapped?per_page=50', headers: auth, expect: 200 },
+      ceiling: 'analyses',
+    },
     { name: 'credit-packages', route: 'GET /api/credit-packages', app: { method: 'GET', path: '/api/credit-packages', expect: 200 }, ceiling: 'credit-packages' },
     {
       name: 'credit-packages-304',

@@ -9,6 +9,7 @@
  *   GET  /ceiling/health            one `select 1`
  *   GET  /ceiling/me                the session/user/role join of GET /auth/me, one query
  *   GET  /ceiling/analyses          50 list summaries with their total, one query
+ * and, on the app, GET /bench/analyses-mapped: the analyses list served the way before issue 16 (rows mapped in JS)
  *   GET  /ceiling/credit-packages   the active packages, one query (no cache)
  *   POST /ceiling/login             the user's hash by email, one query, then the same scrypt verification
  *   POST /ceiling/payments          the payment INSERT … SELECT from package and method, one query
@@ -25,7 +26,15 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import pg from 'pg';
+import { eq } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
+import { requireUser } from '../src/auth/guards.js';
+import { analyses } from '../src/db/schema.js';
+import { paginated } from '../src/http/envelope.js';
+import { pageWindow } from '../src/http/pagination.js';
+import { query as queryParams } from '../src/http/validate.js';
+import { AnalysisListQuery } from '../src/schemas/analysis.js';
+import { listAnalysesMapped } from '../src/services/analysis-list.js';
 import { PRODUCTION_SCRYPT, verifyPassword } from '../src/auth/password.js';
 import { parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/client.js';
@@ -92,6 +101,13 @@ async function main() {
   const db = createDb(config.databaseUrl);
   await seedDatabase(db, config);
   const app = createApp();
+  // Issue 16's comparison: the analyses list the way it was served before (drizzle rows mapped and
+  // serialized in JavaScript), beside the real route that PostgreSQL builds. Added before the first request.
+  app.get('/bench/analyses-mapped', requireUser, queryParams(AnalysisListQuery), async (c) => {
+    const input = c.req.valid('query');
+    const page = await listAnalysesMapped(c.var.db, pageWindow(c, input), input, eq(analyses.userId, c.var.user.id));
+    return paginated(c, page.items, page.pagination);
+  });
 
   // ------------------------------------------------------------------------------------- direct SQL
   const ceilingPool = backend.kind === 'pg' ? new pg.Pool({ connectionString: backend.connectionString, max: 10 }) : undefined;

@@ -31,11 +31,6 @@ async function counts(db: Database): Promise<Counts> {
   return result.rows[0]!;
 }
 
-async function adminExists(db: Database, email: string): Promise<boolean> {
-  const result = await db.execute<{ present: boolean }>(sql`SELECT EXISTS (SELECT 1 FROM users WHERE email = ${email}) AS present`);
-  return result.rows[0]?.present === true;
-}
-
 async function main() {
   const url = process.env.DATABASE_URL?.trim() || undefined;
   parseConfig(process.env); // refuse a bad configuration before touching the database
@@ -45,8 +40,7 @@ async function main() {
     const config = parseConfig({ ...process.env, DATABASE_URL: database.databaseUrl });
     const db = createDb(database.databaseUrl);
     const before = await counts(db);
-    const adminBefore = config.admin ? await adminExists(db, config.admin.email) : false;
-    await seedDatabase(db, config);
+    const { admin } = await seedDatabase(db, { ...config, logLevel: 'silent' }); // summarised below instead
     const after = await counts(db);
 
     console.log(`Seeded ${describeTarget(url, DEFAULT_PGLITE_DIR)}${neon ? ' (Neon, over neon-http)' : ''}:`);
@@ -55,9 +49,16 @@ async function main() {
       console.log(`  ${label.padEnd(16)} ${String(after[label]).padStart(3)}  ${added > 0 ? `(+${added} added)` : '(unchanged)'}`);
     }
     console.log('  built-in roles   permissions re-synced from code');
-    if (!config.admin) console.log('  super admin      none: set ADMIN_EMAIL and ADMIN_PASSWORD to create one');
-    else if (adminBefore) console.log(`  super admin      ${config.admin.email} exists: kept active super_admin (password untouched)`);
-    else console.log(`  super admin      ${config.admin.email} created`);
+    if (admin.status === 'missing') console.log('  super admin      none: set ADMIN_EMAIL and ADMIN_PASSWORD to create one');
+    else if (admin.status === 'created') console.log(`  super admin      ${admin.email} created`);
+    else if (admin.status === 'password_reset')
+      console.log(`  super admin      ${admin.email}: password set from ADMIN_PASSWORD, ${admin.sessionsRevoked} session(s) revoked`);
+    else if (admin.passwordMatches) console.log(`  super admin      ${admin.email} exists: kept active super_admin`);
+    else
+      console.log(
+        `  super admin      ${admin.email} exists: kept active super_admin; ADMIN_PASSWORD differs from the stored password, ` +
+          'which is KEPT (run again with ADMIN_PASSWORD_RESET=true to replace it and end its sessions)',
+      );
   } finally {
     await database.close();
   }

@@ -66,7 +66,10 @@ function bodyLimitOf(maxSize: number): MiddlewareHandler<AppEnv> {
   if (!limiter) {
     limiter = bodyLimit({
       maxSize,
-      onError: () => {
+      onError: (c) => {
+        // Answered before the body was read: the unread rest would be parsed as the next request on a
+        // keep-alive connection, so this answer closes it (Node honours it; Workers drop the header).
+        c.header('Connection', 'close');
         throw new AppError('PAYLOAD_TOO_LARGE');
       },
     });

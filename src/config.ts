@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   AI_SECTION_TIMEOUT_S: int(30, 86400).default(600),
   ADMIN_EMAIL: z.email().trim().toLowerCase().optional(),
   ADMIN_PASSWORD: optionalText,
+  ADMIN_PASSWORD_RESET: bool.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PORT: int(1, 65535).default(8787),
   TRUST_PROXY: bool.default(false),
@@ -62,7 +63,8 @@ export interface Config {
   itemsPerPage: number;
   maxPageSize: number;
   aiSectionTimeoutS: number;
-  admin: { email: string; password: string } | undefined;
+  /** `resetPassword` (ADMIN_PASSWORD_RESET=true): the bootstrap sets a changed ADMIN_PASSWORD (src/db/seed.ts). */
+  admin: { email: string; password: string; resetPassword?: boolean } | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   port: number;
   trustProxy: boolean;
@@ -112,7 +114,10 @@ export function parseConfig(env: Record<string, unknown>): Config {
     itemsPerPage: e.ITEMS_PER_PAGE,
     maxPageSize: e.MAX_PAGE_SIZE,
     aiSectionTimeoutS: e.AI_SECTION_TIMEOUT_S,
-    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    admin:
+      e.ADMIN_EMAIL && e.ADMIN_PASSWORD
+        ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD, resetPassword: e.ADMIN_PASSWORD_RESET }
+        : undefined,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
     trustProxy: e.TRUST_PROXY,

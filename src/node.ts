@@ -1,7 +1,11 @@
 /**
- * Node entry (`npm start`): the same app as the Worker, served by @hono/node-server on PORT (8787).
- * Embedded PGlite unless DATABASE_URL is set; migrations and seed applied before serving; a
- * housekeeping interval replaces the Worker cron; SIGINT/SIGTERM drain in-flight requests.
+ * Node entry (`npm start` in development, `npm run start:prod` = node dist/node.js in a deployment):
+ * the same app as the Worker, served by @hono/node-server on HOST:PORT (127.0.0.1:8787 unless HOST
+ * opens it, e.g. HOST=0.0.0.0). Embedded PGlite unless DATABASE_URL is set. Development applies the
+ * migrations before serving; production (APP_ENV=production) only checks them and refuses to serve a
+ * database that lacks some (`npm run db:migrate:prod` applies them). The seed (idempotent bootstrap)
+ * runs at every start; a housekeeping interval replaces the Worker cron; SIGINT/SIGTERM drain
+ * in-flight requests and exit 0.
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
@@ -11,16 +15,20 @@ import { seedDatabase } from './db/seed.js';
 import { socketAddresses } from './http/context.js';
 import { log } from './http/logger.js';
 import { useBatchedStdoutLogs } from './http/node-log.js';
-import { openAppDatabase } from './local/app-database.js';
+import { MIGRATIONS_FOLDER, openAppDatabase } from './local/app-database.js';
+import { MigrationsMissingError, pendingMigrations } from './local/migration-status.js';
 import { runMaintenance } from './services/maintenance.js';
 
-const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
+/** Every minute, like the Worker cron: a dead run is settled (refund, notification) within a minute. */
+const MAINTENANCE_INTERVAL_MS = 60 * 1000;
+/** Loopback unless HOST says otherwise: a development server with development secrets stays on this machine. */
+const DEFAULT_HOST = '127.0.0.1';
 
 async function main() {
   // Validate what we were given before opening anything.
-  parseConfig(process.env);
+  const production = parseConfig(process.env).appEnv === 'production';
   useBatchedStdoutLogs();
-  const database = await openAppDatabase(process.env.DATABASE_URL);
+  const database = await openAppDatabase(process.env.DATABASE_URL, { migrate: !production });
   const env: Record<string, string> = Object.fromEntries(
     Object.entries({ ...process.env, DATABASE_URL: database.databaseUrl }).filter(
       (entry): entry is [string, string] => typeof entry[1] === 'string',
@@ -28,13 +36,24 @@ async function main() {
   );
   const config = parseConfig(env);
   const db = createDb(config.databaseUrl);
+  if (production) {
+    const missing = await pendingMigrations(db, MIGRATIONS_FOLDER).catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
+    if (missing.length > 0) {
+      await database.close();
+      throw new MigrationsMissingError(missing);
+    }
+  }
   await seedDatabase(db, config);
+  const hostname = process.env.HOST?.trim() || DEFAULT_HOST;
 
   const app = createApp();
   const server = serve(
     {
       port: config.port,
-      hostname: process.env.HOST ?? '0.0.0.0',
+      hostname,
       fetch: (request, info: { incoming?: { socket?: { remoteAddress?: string } } }) => {
         const address = info?.incoming?.socket?.remoteAddress;
         if (address) socketAddresses.set(request, address.replace(/^::ffff:/, ''));
@@ -42,8 +61,10 @@ async function main() {
       },
     },
     (addr) => {
-      log('info', 'listening', { url: `http://localhost:${addr.port}`, database: database.kind }, config.logLevel);
-      console.log(`Planlyze API on http://localhost:${addr.port}/api (docs: /api/docs, database: ${database.kind})`);
+      const shown = hostname.includes(':') ? `[${hostname}]` : hostname;
+      const url = `http://${shown}:${addr.port}`;
+      log('info', 'listening', { url, host: hostname, database: database.kind }, config.logLevel);
+      console.log(`Planlyze API on ${url}/api (docs: /api/docs, database: ${database.kind})`);
     },
   );
 
@@ -71,7 +92,12 @@ async function main() {
 
 main().catch((error: unknown) => {
   // Expected start-up refusals (configuration, a locked data directory) get one clear line, not a stack.
-  if (error instanceof ConfigError || (error instanceof Error && /lock/i.test(error.name + error.message))) console.error(error.message);
+  if (
+    error instanceof ConfigError ||
+    error instanceof MigrationsMissingError ||
+    (error instanceof Error && /lock/i.test(error.name + error.message))
+  )
+    console.error(error.message);
   else console.error(error);
   process.exit(1);
 });

@@ -8,8 +8,9 @@
  * So the worst case of one call is bounded by its deadline, whatever the upstream does.
  * Everything here is fetch-based and runs unchanged on Workers and Node.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Config } from '../config.js';
+import { MessagesClient } from './anthropic.js';
 import { AiCallError, classifyAiError, type AiFailureCode } from './errors.js';
 
 export interface AiTuning {
@@ -29,13 +30,19 @@ export interface AiTuning {
   sectionConcurrency: number;
 }
 
+/**
+ * What a user waits for at worst. A section reply streams at roughly 50–80 tokens/s, so even the largest
+ * first attempt (market, 8,192 tokens) normally lands well inside 90 s; a model call that hangs is cut
+ * there, and a section gives up after 150 s in all (a second attempt gets what is left), is stored
+ * failed and its share refunded at once — instead of holding the run `processing` for five minutes.
+ */
 const DEFAULT_TUNING: AiTuning = {
-  attemptTimeoutMs: 120_000,
+  attemptTimeoutMs: 90_000,
   maxAttempts: 3,
   backoffBaseMs: 1_000,
   backoffMaxMs: 8_000,
   maxRetryAfterMs: 20_000,
-  sectionBudgetMs: 300_000,
+  sectionBudgetMs: 150_000,
   interactiveBudgetMs: 90_000,
   sectionConcurrency: 6,
 };
@@ -51,7 +58,7 @@ export function setAiTuning(overrides: Partial<AiTuning>): () => void {
 }
 
 export interface AiContext {
-  client: Anthropic;
+  client: MessagesClient;
   model: string;
 }
 
@@ -59,7 +66,7 @@ export interface AiContext {
 export function aiContextFor(config: Config): AiContext | null {
   const { apiKey, model, baseUrl } = config.anthropic;
   if (!apiKey) return null;
-  const client = new Anthropic({
+  const client = new MessagesClient({
     apiKey,
     // Explicit values, so nothing is picked up from a process environment behind the config's back.
     authToken: null,

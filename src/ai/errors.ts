@@ -2,7 +2,7 @@
  * What went wrong with a model call, as a stable code. These codes are stored on failed sections
  * (`analysis_sections.error_code`) and ai_usage rows, and shown to clients; an upstream message never is.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from './anthropic.js';
 
 export const AI_FAILURE_CODES = [
   'AI_TIMEOUT', // no answer within the per-attempt timeout or the call's budget
@@ -39,10 +39,10 @@ function retryAfterOf(headers: Headers | undefined): number | undefined {
 
 export function classifyAiError(error: unknown): Classified {
   if (error instanceof AiCallError) return { code: error.code, retryable: false, retryAfterMs: undefined };
-  if (error instanceof Anthropic.APIUserAbortError) return { code: 'AI_ABORTED', retryable: false, retryAfterMs: undefined };
-  if (error instanceof Anthropic.APIConnectionTimeoutError) return { code: 'AI_TIMEOUT', retryable: true, retryAfterMs: undefined };
-  if (error instanceof Anthropic.APIConnectionError) return { code: 'AI_NETWORK_ERROR', retryable: true, retryAfterMs: undefined };
-  if (error instanceof Anthropic.APIError) {
+  if (error instanceof APIUserAbortError) return { code: 'AI_ABORTED', retryable: false, retryAfterMs: undefined };
+  if (error instanceof APIConnectionTimeoutError) return { code: 'AI_TIMEOUT', retryable: true, retryAfterMs: undefined };
+  if (error instanceof APIConnectionError) return { code: 'AI_NETWORK_ERROR', retryable: true, retryAfterMs: undefined };
+  if (error instanceof APIError) {
     const retryAfterMs = retryAfterOf(error.headers);
     const status = error.status;
     // Errors inside an SSE stream arrive without a status: classify them by type.

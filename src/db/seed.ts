@@ -2,16 +2,26 @@
  * Idempotent bootstrap (SPEC §2 "Bootstrap"): built-in roles (their permissions re-synced from code),
  * default settings, two credit packages and one payment method when none exist, and the
  * ADMIN_EMAIL user as super_admin. Safe to run on every start and on every deploy.
+ *
+ * The admin outcome is logged (one line, never the password) and returned:
+ * - `created`: no user had ADMIN_EMAIL; one was created with ADMIN_PASSWORD;
+ * - `exists`: the user exists (kept an active super admin). When ADMIN_PASSWORD no longer matches the
+ *   stored password, that is said (warn) and the stored password is KEPT: an admin who changed it
+ *   through the API is not silently reverted by an old deploy setting. ADMIN_PASSWORD_RESET=true sets
+ *   ADMIN_PASSWORD and revokes every session of that admin (outcome `password_reset`), in one batch;
+ * - `missing`: ADMIN_EMAIL is not set, so no admin is bootstrapped.
  */
 import { count, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { scryptParamsFor } from '../auth/credentials.js';
-import { hashPassword } from '../auth/password.js';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import { revokeUserSessions } from '../auth/sessions.js';
+import { log } from '../http/logger.js';
 import { BUILTIN_ROLES, SUPER_ADMIN_ROLE } from '../auth/permissions.js';
 import { newReferralCode } from '../services/referral-codes.js';
 import { SETTING_KEYS, SETTINGS } from '../services/settings.js';
 import type { Database } from './client.js';
-import { creditPackages, paymentMethods, roles, systemSettings, users } from './schema.js';
+import { authSessions, creditPackages, paymentMethods, roles, systemSettings, users } from './schema.js';
 import { SEED_EMAIL_TEMPLATES } from './seed-email-templates.js';
 
 /** A Postgres array literal for a list of plain identifiers (drizzle would expand a JS array into a row). */
@@ -23,7 +33,19 @@ const ROLE_DESCRIPTIONS: Record<keyof typeof BUILTIN_ROLES, string> = {
   user: 'A regular customer.',
 };
 
-export async function seedDatabase(db: Database, config: Pick<Config, 'admin' | 'appEnv'>): Promise<void> {
+export type AdminOutcome =
+  | { status: 'created'; email: string }
+  | { status: 'exists'; email: string; passwordMatches: boolean }
+  | { status: 'password_reset'; email: string; sessionsRevoked: number }
+  | { status: 'missing' };
+
+export interface SeedOutcome {
+  admin: AdminOutcome;
+}
+
+type SeedConfig = Pick<Config, 'admin' | 'appEnv'> & Partial<Pick<Config, 'logLevel'>>;
+
+export async function seedDatabase(db: Database, config: SeedConfig): Promise<SeedOutcome> {
   const roleStatements = Object.entries(BUILTIN_ROLES).map(([name, permissions]) =>
     db.execute(sql`
       INSERT INTO roles (name, description, permissions, is_builtin)
@@ -89,24 +111,78 @@ export async function seedDatabase(db: Database, config: Pick<Config, 'admin' | 
   }
   if (catalog.length > 0) await db.batch(catalog as [ (typeof catalog)[number], ...(typeof catalog)[number][] ]);
 
-  if (config.admin) await ensureSuperAdmin(db, config as Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> });
+  const admin: AdminOutcome = config.admin
+    ? await ensureSuperAdmin(db, config as Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> })
+    : { status: 'missing' };
+  logAdminOutcome(admin, config.logLevel);
+  return { admin };
 }
 
-async function ensureSuperAdmin(db: Database, config: Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> }) {
-  const { email, password } = config.admin;
+async function ensureSuperAdmin(
+  db: Database,
+  config: Pick<Config, 'appEnv'> & { admin: NonNullable<Config['admin']> },
+): Promise<AdminOutcome> {
+  const { email, password, resetPassword = false } = config.admin;
+  const params = scryptParamsFor(config);
   const superAdminRole = sql`(SELECT id FROM roles WHERE name = ${SUPER_ADMIN_ROLE})`;
-  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-  if (existing[0]) {
-    // The account exists: make sure it is an active super admin; its password is left alone.
-    await db
+  const existing = await db
+    .select({ id: users.id, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.email, email))
+    .limit(1);
+  const found = existing[0];
+  if (found) {
+    // The account exists: make sure it is an active super admin.
+    const keepSuperAdmin = db
       .update(users)
       .set({ roleId: superAdminRole, isActive: true, updatedAt: sql`now()` })
-      .where(eq(users.id, existing[0].id));
-    return;
+      .where(eq(users.id, found.id));
+    const { ok: passwordMatches } = await verifyPassword(password, found.passwordHash, params);
+    if (passwordMatches || !resetPassword) {
+      await keepSuperAdmin;
+      return { status: 'exists', email, passwordMatches };
+    }
+    // ADMIN_PASSWORD_RESET=true and a different password: set it and end every session, atomically.
+    const passwordHash = await hashPassword(password, params);
+    const [, , revoked] = await db.batch([
+      keepSuperAdmin,
+      db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, found.id)),
+      revokeUserSessions(db, found.id, 'admin_password_reset').returning({ jti: authSessions.jti }),
+    ]);
+    return { status: 'password_reset', email, sessionsRevoked: revoked.length };
   }
-  const passwordHash = await hashPassword(password, scryptParamsFor(config));
+  const passwordHash = await hashPassword(password, params);
   await db
     .insert(users)
     .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode() })
     .onConflictDoNothing();
+  return { status: 'created', email };
+}
+
+/** One line about the bootstrap admin; the password never appears, only whether it matches. */
+function logAdminOutcome(outcome: AdminOutcome, level: Config['logLevel'] = 'info'): void {
+  switch (outcome.status) {
+    case 'created':
+      log('info', 'admin created', { email: outcome.email }, level);
+      break;
+    case 'exists':
+      if (outcome.passwordMatches) log('info', 'admin exists', { email: outcome.email }, level);
+      else
+        log(
+          'warn',
+          'admin exists',
+          {
+            email: outcome.email,
+            note: 'ADMIN_PASSWORD differs from the stored password, which is kept; set ADMIN_PASSWORD_RESET=true once to replace it',
+          },
+          level,
+        );
+      break;
+    case 'password_reset':
+      log('warn', 'admin password reset', { email: outcome.email, sessions_revoked: outcome.sessionsRevoked }, level);
+      break;
+    case 'missing':
+      log('info', 'admin missing', { hint: 'set ADMIN_EMAIL and ADMIN_PASSWORD to bootstrap a super admin' }, level);
+      break;
+  }
 }

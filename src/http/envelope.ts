@@ -2,17 +2,12 @@
  * The response envelope of SPEC §1. Every JSON response goes through one of these helpers, so the
  * shape cannot drift between routes.
  */
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { translate, type MessageKey } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
 
-export interface Pagination {
-  page: number;
-  per_page: number;
-  total: number;
-  pages: number;
-}
+import type { JsonPage, Pagination } from '../db/pagination.js';
 
 export const nowIso = () => new Date().toISOString();
 
@@ -54,6 +49,17 @@ export function paginated<T, M extends Record<string, unknown> | undefined = und
     },
     200,
   );
+}
+
+/**
+ * `paginated()` for a page PostgreSQL built (db/pagination.ts readJsonPage): the same envelope, key for key,
+ * with the items' JSON text placed as `data` without being parsed and serialized again.
+ */
+export function paginatedJson<T>(c: Context<AppEnv>, page: JsonPage<T>, message: MessageKey = 'ok.generic') {
+  const head = `{"success":true,"message":${JSON.stringify(translate(message, c.var.lang))},"data":`;
+  const tail = `,"pagination":${JSON.stringify(page.pagination)},"timestamp":"${nowIso()}"}`;
+  type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string };
+  return c.body(head + page.json + tail, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<Body, 200, 'json'>;
 }
 
 export interface ErrorBody {

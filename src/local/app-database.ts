@@ -5,8 +5,10 @@
  *   neon-http migrator.
  * - any other postgres:// URL: that PostgreSQL server behind the local Neon-compatible endpoint, so
  *   the app still speaks only Neon's HTTP protocol.
- * Migrations are applied before anything is served.
+ * Migrations are applied before anything is served (development), or only checked (`migrate: false`
+ * and ./migration-status.ts: a production start refuses a database that lacks some).
  */
+import { fileURLToPath } from 'node:url';
 import { neon } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
 import { migrate as migrateNeonHttp } from 'drizzle-orm/neon-http/migrator';
@@ -17,7 +19,11 @@ import { useLocalEndpoint } from './neon-local.js';
 import { createSqlEndpoint, type SqlEndpoint } from './sql-endpoint.js';
 
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
-export const MIGRATIONS_FOLDER = 'drizzle';
+/**
+ * drizzle/ next to src/ (development) or dist/ (a deployment ships dist/ and drizzle/ side by side):
+ * found from this module, so the server works whatever the current directory.
+ */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 export interface AppDatabase {
   /** The DATABASE_URL to hand to the app. */

@@ -1,15 +1,14 @@
 /**
  * Applies the drizzle-kit migrations folder to a local backend with drizzle's own migrators
  * (pglite / node-postgres), so the bookkeeping table (drizzle.__drizzle_migrations by default) is the
- * one `drizzle-kit migrate` reads and writes, and each run is wrapped in one transaction.
+ * one `drizzle-kit migrate` reads and writes, and each run is wrapped in one transaction (on
+ * PostgreSQL, a failing migration leaves the database as it was).
  * A folder without meta/_journal.json (nothing generated yet) means nothing to apply.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { SqlBackend } from './sql-backend.js';
 
 export interface MigrateOptions {
@@ -38,7 +37,12 @@ export async function applyMigrations(
 
   const config = { migrationsFolder, ...options };
   if (backend.kind === 'pglite') {
-    // Goes through PGlite's own query/transaction locks, which our requests also take.
+    // Goes through PGlite's own query/transaction locks, which our requests also take. Imported here
+    // only: drizzle-orm/pglite loads @electric-sql/pglite, absent from a production install.
+    const [{ drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+      import('drizzle-orm/pglite'),
+      import('drizzle-orm/pglite/migrator'),
+    ]);
     await migratePglite(drizzlePglite(backend.db), config);
   } else {
     await migrateNodePg(drizzleNodePg(backend.pool), config);

@@ -7,8 +7,9 @@ import { Hono, type Context } from 'hono';
 import { requirePermission, requireUser } from '../auth/guards.js';
 import { analyses } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
+import { pageWindow } from '../http/pagination.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
   AdminAnalysisListQuery,
@@ -20,9 +21,10 @@ import {
   UpdateAnalysisBody,
 } from '../schemas/analysis.js';
 import { recordActivity } from '../services/activity.js';
-import { createAnalysisSections, loadAnalysis, serializeAnalysis, serializeAnalysisSummary } from '../services/analyses.js';
+import { createAnalysisSections, hasUnsettledStaleSection, loadAnalysis, serializeAnalysis } from '../services/analyses.js';
 import { softDeleteAnalysis, updateOwnAnalysis } from '../services/analysis-changes.js';
 import { listAnalyses } from '../services/analysis-list.js';
+import { sweepStaleSections } from '../services/report-finish.js';
 import type { AppEnv } from '../types.js';
 
 const TAGS = ['analyses'];
@@ -85,8 +87,8 @@ export const analysesRoutes = new Hono<AppEnv>()
     requireUser,
     query(AnalysisListQuery),
     async (c) => {
-      const { rows, pagination } = await listAnalyses(c, c.req.valid('query'), eq(analyses.userId, c.var.user.id));
-      return paginated(c, rows.map(serializeAnalysisSummary), pagination);
+      const input = c.req.valid('query');
+      return paginatedJson(c, await listAnalyses(c.var.db, pageWindow(c, input), input, eq(analyses.userId, c.var.user.id)));
     },
   )
   .get(
@@ -102,15 +104,17 @@ export const analysesRoutes = new Hono<AppEnv>()
     query(AdminAnalysisListQuery),
     async (c) => {
       const input = c.req.valid('query');
-      const { rows, pagination } = await listAnalyses(c, input, input.user_id ? eq(analyses.userId, input.user_id) : undefined);
-      return paginated(c, rows.map((r) => ({ ...serializeAnalysisSummary(r), user_id: r.userId })), pagination);
+      const scope = input.user_id ? eq(analyses.userId, input.user_id) : undefined;
+      return paginatedJson(c, await listAnalyses(c.var.db, pageWindow(c, input), input, scope, true));
     },
   )
   .get(
     '/:id',
     describe({
       summary: 'Get an analysis with its report',
-      description: "The owner's, or anyone's with `view_analyses`; otherwise 404.",
+      description:
+        "The owner's, or anyone's with `view_analyses`; otherwise 404. A section still `processing` past AI_SECTION_TIMEOUT_S " +
+        'is settled by this read (failed, refund rule applied, owner notified) before the answer.',
       tags: TAGS,
       response: AnalysisSchema,
       errors: ['NOT_FOUND'],
@@ -119,8 +123,15 @@ export const analysesRoutes = new Hono<AppEnv>()
     idParam(),
     async (c) => {
       const { db, user } = c.var;
-      const analysis = await loadAnalysis(db, c.req.valid('param').id, user);
+      const id = c.req.valid('param').id;
+      let analysis = await loadAnalysis(db, id, user);
       if (!analysis) throw notFound();
+      // The read that would show a dead run's sections failed settles them first (refund, notification),
+      // instead of leaving that to the next sweep (SPEC §6 "and on read"). Rare: only runs that died.
+      if (hasUnsettledStaleSection(analysis, readOptions(c))) {
+        await sweepStaleSections(db, c.var.config.aiSectionTimeoutS, id);
+        analysis = (await loadAnalysis(db, id, user)) ?? analysis;
+      }
       return ok(c, serializeAnalysis(analysis, user, readOptions(c)));
     },
   )

@@ -10,7 +10,8 @@ import type { Permission } from '../auth/permissions.js';
 import { notFound } from '../errors.js';
 import { cachedCatalog, sendPrivate, sendPublicCatalog, type CatalogName } from '../http/catalog-cache.js';
 import { ok, paginated } from '../http/envelope.js';
-import { pageWindow, paginationOf } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { paginationOf } from '../db/pagination.js';
 import type { MessageKey } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
 

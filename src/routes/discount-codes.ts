@@ -6,7 +6,8 @@ import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js'
 import { discountCodes } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { listQuery, pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { DeleteResult } from '../schemas/catalog.js';
@@ -127,7 +128,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     idParam(),
     query(listQuery()),
     async (c) => {
-      const { items, pagination } = await discountUsage(c, c.req.valid('param').id, c.req.valid('query'));
+      const { items, pagination } = await discountUsage(c.var.db, pageWindow(c, c.req.valid('query')), c.req.valid('param').id, c.req.valid('query'));
       return paginated(c, items, pagination);
     },
   )

@@ -12,7 +12,8 @@ import { SEED_EMAIL_TEMPLATES } from '../db/seed-email-templates.js';
 import { AppError, notFound } from '../errors.js';
 import { translate } from '../i18n/messages.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {

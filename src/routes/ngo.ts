@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { requirePermission, requireUser } from '../auth/guards.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
-import { listQuery } from '../http/pagination.js';
+import { listQuery, pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import { DeleteResult } from '../schemas/catalog.js';
@@ -100,7 +100,8 @@ export const ngoRoutes = new Hono<AppEnv>()
     requirePermission('view_ngo_requests'),
     query(NgoRequestListQuery),
     async (c) => {
-      const { rows, pagination } = await listNgoRequests(c, c.req.valid('query'));
+      const q = c.req.valid('query');
+      const { rows, pagination } = await listNgoRequests(c.var.db, pageWindow(c, q), q);
       return paginated(c, rows, pagination);
     },
   )
@@ -119,7 +120,8 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(listQuery().pick({ page: true, per_page: true })),
     async (c) => {
       const id = c.req.valid('param').id;
-      const { allowed, rows, pagination } = await listVouchers(c, id, c.req.valid('query'), sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
+      const window = pageWindow(c, c.req.valid('query'));
+      const { allowed, rows, pagination } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
       if (!allowed) throw notFound('ngo.not_found');
       return paginated(c, rows, pagination);
     },
@@ -223,7 +225,8 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(VoucherListQuery),
     async (c) => {
       const ngoId = approvedNgoIdSql(c.var.user.id);
-      const { allowed, rows, pagination } = await listVouchers(c, ngoId, c.req.valid('query'), sql`${ngoId} IS NOT NULL`);
+      const q = c.req.valid('query');
+      const { allowed, rows, pagination } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
       if (!allowed) throw ngoAccessDenied();
       return paginated(c, rows, pagination);
     },
@@ -297,7 +300,8 @@ export const ngoRoutes = new Hono<AppEnv>()
     idParam(),
     query(LinkedAnalysesQuery),
     async (c) => {
-      const { rows, pagination } = await listLinkedAnalyses(c, c.req.valid('param').id, c.req.valid('query'));
+      const q = c.req.valid('query');
+      const { rows, pagination } = await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q);
       return paginated(c, rows, pagination);
     },
   )

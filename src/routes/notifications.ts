@@ -9,7 +9,8 @@ import { assertPermission, requirePermission, requireUser } from '../auth/guards
 import { notifications } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import {

@@ -5,7 +5,8 @@ import { hasPermission, requirePermission, requireUser, assertPermission } from 
 import { payments } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe, readMeta, withMeta } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import {

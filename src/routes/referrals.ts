@@ -5,7 +5,8 @@ import { assertPermission, hasPermission, requireUser } from '../auth/guards.js'
 import { referrals, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, query } from '../http/validate.js';
 import type { MessageKey } from '../i18n/messages.js';

@@ -9,7 +9,8 @@ import { requireUser } from '../auth/guards.js';
 import { analyses, reportShares } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { listQuery, orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { listQuery, pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, params, query } from '../http/validate.js';
 import {

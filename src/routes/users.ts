@@ -5,7 +5,8 @@ import { requirePermission } from '../auth/guards.js';
 import { roles, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginated } from '../http/envelope.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { pageWindow } from '../http/pagination.js';
+import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {

@@ -125,14 +125,24 @@ export interface SerializeOptions {
 
 type SectionState = AnalysisDto['sections'][SectionName] & {};
 
-function sectionState(row: SectionRow | undefined, analysis: AnalysisRow, options: SerializeOptions): SectionState {
-  if (!row) return { status: 'pending', updated_at: toIso(analysis.createdAt)! };
-  const stale =
+/** A section still `processing` past AI_SECTION_TIMEOUT_S: its run died (or hangs) and it reads as failed. */
+function isStale(row: SectionRow, options: SerializeOptions): boolean {
+  return (
     row.status === 'processing' &&
     options.staleAfterSeconds !== undefined &&
     row.startedAt !== null &&
-    (options.now ?? Date.now()) - row.startedAt.getTime() > options.staleAfterSeconds * 1000;
-  if (stale) return { status: 'failed', error_code: STALE_SECTION_ERROR_CODE, updated_at: toIso(row.updatedAt)! };
+    (options.now ?? Date.now()) - row.startedAt.getTime() > options.staleAfterSeconds * 1000
+  );
+}
+
+/** True when a read would show a section failed that is not settled yet (refund and notification still due). */
+export function hasUnsettledStaleSection(analysis: LoadedAnalysis, options: SerializeOptions): boolean {
+  return analysis.sections.some((row) => isStale(row, options));
+}
+
+function sectionState(row: SectionRow | undefined, analysis: AnalysisRow, options: SerializeOptions): SectionState {
+  if (!row) return { status: 'pending', updated_at: toIso(analysis.createdAt)! };
+  if (isStale(row, options)) return { status: 'failed', error_code: STALE_SECTION_ERROR_CODE, updated_at: toIso(row.updatedAt)! };
   return {
     status: row.status as SectionState['status'],
     ...(row.errorCode ? { error_code: row.errorCode } : {}),

@@ -1,14 +1,13 @@
 /**
  * Listing analyses (SPEC §5, §10): summaries only, filters, text search, a page and its total in one
- * round trip. Shared by GET /analyses (own) and GET /analyses/all (view_analyses).
+ * statement built by PostgreSQL (the dashboard's first screen: issue 16). Shared by GET /analyses (own) and GET /analyses/all (view_analyses).
  */
 import { and, count, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Context } from 'hono';
+import type { Database } from '../db/client.js';
+import { isoText, orderBy, readJsonPage, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { analyses } from '../db/schema.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
-import type { AnalysisListInput } from '../schemas/analysis.js';
-import type { AppEnv } from '../types.js';
-import { analysisSummaryColumns } from './analyses.js';
+import type { AnalysisListInput, AnalysisSummaryDto } from '../schemas/analysis.js';
+import { analysisSummaryColumns, serializeAnalysisSummary } from './analyses.js';
 
 /** `%`, `_` and `\` in the search text are literal characters, not LIKE wildcards. */
 export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
@@ -27,12 +26,38 @@ function listWhere(input: AnalysisListInput, scope: SQL | undefined): SQL | unde
 
 const SORTS = { created_at: analyses.createdAt, updated_at: analyses.updatedAt };
 
-/** One page of summaries and the total, in ONE round trip (readPage). `scope` narrows to an owner (or not, for admins). */
-export async function listAnalyses(c: Context<AppEnv>, input: AnalysisListInput, scope: SQL | undefined) {
-  const { db } = c.var;
-  const window = pageWindow(c, input);
+/**
+ * One list item as PostgreSQL builds it: the fields of AnalysisSummarySchema in its order (the same as
+ * serializeAnalysisSummary), `user_id` last for the admin list.
+ */
+function summaryItem(withOwner: boolean): SQL<AnalysisSummaryDto & { user_id?: string }> {
+  const c = analysisSummaryColumns;
+  return sql`${c.id} AS "id", ${c.businessIdea} AS "business_idea", ${c.industry} AS "industry", ${c.location} AS "location",
+    ${c.status} AS "status", ${c.reportType} AS "report_type", ${c.reportLanguage} AS "report_language",
+    ${c.marketFitScore} AS "market_fit_score", ${isoText(c.createdAt)} AS "created_at", ${isoText(c.updatedAt)} AS "updated_at"
+    ${withOwner ? sql`, ${c.userId} AS "user_id"` : sql``}`;
+}
+
+/**
+ * One page of summaries and the total, built by PostgreSQL in ONE statement (readJsonPage). `scope`
+ * narrows to an owner (or not, for admins); `withOwner` adds `user_id` to each item (the admin list).
+ */
+export function listAnalyses(db: Database, window: PageWindow, input: AnalysisListInput, scope: SQL | undefined, withOwner = false) {
+  return readJsonPage(db, window, {
+    item: summaryItem(withOwner),
+    from: sql`${analyses}`,
+    where: listWhere(input, scope),
+    orderBy: orderBy(SORTS, input.sort, input.order, analyses.id),
+  });
+}
+
+/**
+ * Today's way before issue 16, kept for the comparison that proves the JSON page identical and
+ * measures the gain (test/db/json-page.test.ts, bench): drizzle rows mapped and serialized in JavaScript.
+ */
+export async function listAnalysesMapped(db: Database, window: PageWindow, input: AnalysisListInput, scope: SQL | undefined, withOwner = false) {
   const where = listWhere(input, scope);
-  return readPage(db, window, {
+  const page = await readPage(db, window, {
     page: db
       .select(withTotal(analysisSummaryColumns))
       .from(analyses)
@@ -42,4 +67,6 @@ export async function listAnalyses(c: Context<AppEnv>, input: AnalysisListInput,
       .offset(window.offset),
     count: db.select({ n: count() }).from(analyses).where(where),
   });
+  const items = page.rows.map((r) => (withOwner ? { ...serializeAnalysisSummary(r), user_id: r.userId } : serializeAnalysisSummary(r)));
+  return { items, pagination: page.pagination };
 }

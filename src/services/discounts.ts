@@ -2,9 +2,10 @@
 import { count, eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
+import type { Database } from '../db/client.js';
+import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
-import { orderBy, pageWindow, readPage, withTotal, type listQuery } from '../http/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { ValidateDiscountBody } from '../schemas/discount.js';
 import { usd } from '../schemas/money.js';
@@ -42,9 +43,7 @@ const USAGE_SORTS = { created_at: discountRedemptions.createdAt, updated_at: dis
  * into the page: an empty page (a code nobody used yet, the common case) carries no row to prove the code
  * exists, and asking then would be a third round trip (SPEC §10: reads ≤ 2).
  */
-export async function discountUsage(c: Context<AppEnv>, id: string, q: z.infer<ReturnType<typeof listQuery>>) {
-  const { db } = c.var;
-  const window = pageWindow(c, q);
+export async function discountUsage(db: Database, window: PageWindow, id: string, q: { sort: string; order: 'asc' | 'desc' }) {
   const where = eq(discountRedemptions.discountCodeId, id);
   const page = await readPage(db, window, {
     page: db

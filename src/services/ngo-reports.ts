@@ -4,12 +4,10 @@
  * contact data is shown only when they consented (imported links may lack consent, §0.1).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Context } from 'hono';
 import type { Database } from '../db/client.js';
 import { notFound } from '../errors.js';
-import { pageWindow, paginationOf } from '../http/pagination.js';
+import { paginationOf, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
-import type { AppEnv } from '../types.js';
 import { sectionsForTier, SUMMARY_IDEA_CHARS } from './analyses.js';
 import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo.js';
 
@@ -62,13 +60,13 @@ function serializeItem(row: ItemRow) {
 
 /** A page of the reports linked to one of the caller's vouchers, access checks included, in ONE round trip. */
 export async function listLinkedAnalyses(
-  c: Context<AppEnv>,
+  db: Database,
+  userId: string,
+  window: PageWindow,
   voucherId: string,
-  q: { page: number; per_page?: number | undefined; include_archived?: boolean | undefined },
+  q: { include_archived?: boolean | undefined },
 ) {
-  const { db, user } = c.var;
-  const window = pageWindow(c, q);
-  const ngoId = approvedNgoIdSql(user.id);
+  const ngoId = approvedNgoIdSql(userId);
   const where = sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId}
     AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`;
   const [access, page, counted] = await db.batch([

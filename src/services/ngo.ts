@@ -17,7 +17,7 @@ import type { Database } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ngoRequests, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { orderBy, pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateNgoRequestBody, NgoRequestListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -138,9 +138,7 @@ export async function myNgoRequest(db: Database, userId: string) {
 
 const SORTS = { created_at: ngoRequests.createdAt, updated_at: ngoRequests.updatedAt };
 
-export async function listNgoRequests(c: Context<AppEnv>, q: z.infer<typeof NgoRequestListQuery>) {
-  const { db } = c.var;
-  const window = pageWindow(c, q);
+export async function listNgoRequests(db: Database, window: PageWindow, q: z.infer<typeof NgoRequestListQuery>) {
   const pattern = q.q ? `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   const where = and(
     q.status ? eq(ngoRequests.status, q.status) : undefined,
@@ -163,7 +161,7 @@ export async function listNgoRequests(c: Context<AppEnv>, q: z.infer<typeof NgoR
       .offset(window.offset),
     count: db.select({ n: count() }).from(ngoRequests).where(where),
   });
-  return { rows: rows.map((r) => serializeAdminNgoRequest(r.row)), pagination };
+  return { rows: rows.map((r: { row: RequestRow }) => serializeAdminNgoRequest(r.row)), pagination };
 }
 
 export async function getNgoRequest(db: Database, id: string) {

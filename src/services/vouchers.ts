@@ -12,7 +12,7 @@ import type { Database } from '../db/client.js';
 import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
 import { ngoVouchers } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
-import { pageWindow, readPage, withTotal } from '../http/pagination.js';
+import { readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateVoucherBody, UpdateVoucherBody, VOUCHER_STATES, VoucherListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -119,14 +119,12 @@ export async function getVoucher(db: Database, ngo: NgoAccount, id: string) {
  * `approvedNgoIdSql`), and `access` an existence check read in the same batch (null row → the caller decides).
  */
 export async function listVouchers(
-  c: Context<AppEnv>,
+  db: Database,
+  window: PageWindow,
   ngoRequestId: string | SQL,
-  q: z.infer<typeof VoucherListQuery> | { page: number; per_page?: number | undefined },
+  state: z.infer<typeof VoucherListQuery>['state'],
   access: SQL,
 ) {
-  const { db } = c.var;
-  const window = pageWindow(c, q);
-  const state = 'state' in q ? q.state : undefined;
   const where: SQL = and(
     sql`${ngoVouchers.ngoRequestId} = ${ngoRequestId}`,
     state ? sql`${voucherStateSql(sql`ngo_vouchers`)} = ${state}` : undefined,

@@ -108,10 +108,29 @@ describe('on the next request', () => {
     expect(await expectLedgerConsistent(s.t, user.id)).toBe(9);
   });
 
-  it('GET /analyses/:id shows a stuck section as failed before any sweep ran', async () => {
+  it('GET /analyses/:id settles a dead run before answering: failed, refunded and notified at once, no sweep needed', async () => {
     const id = await stuckPremium(700);
     const a = await s.t.request('GET', `/api/analyses/${id}`, { token: user.token });
     expect(a.body.data.sections.business).toMatchObject({ status: 'failed', error_code: STALE_SECTION_ERROR_CODE });
+    expect(a.body.data.status).toBe('failed');
+    // Stored, not only shown: the refund is booked and the owner notified by the read itself.
+    expect((await sectionRows(s.t, id)).business!.status).toBe('failed');
+    expect((await ledgerOf(s.t, id)).map((l) => [l.type, l.credits])).toEqual([['analysis_charge', -1], ['refund', 1]]);
+    expect(await expectLedgerConsistent(s.t, user.id)).toBe(10);
+    const notes = await s.t.db.execute(sql`SELECT 1 FROM notifications WHERE user_id = ${user.id} AND type = 'analysis_failed'`);
+    expect(notes.rows).toHaveLength(1);
+    // Reading again settles nothing twice.
+    await s.t.request('GET', `/api/analyses/${id}`, { token: user.token });
+    expect((await ledgerOf(s.t, id)).length).toBe(2);
+  });
+
+  it('a read of a live run writes nothing (no settling while sections are within the timeout)', async () => {
+    const id = await stuckPremium(30);
+    const { stats } = s.t.database.endpoint;
+    const before = stats.roundTrips;
+    const a = await s.t.request('GET', `/api/analyses/${id}`, { token: user.token });
+    expect(a.body.data.sections.business.status).toBe('processing');
+    expect(stats.roundTrips - before).toBe(2);
   });
 
   it('AI_SECTION_TIMEOUT_S (60 s in this suite) is the threshold for claims and reads', async () => {

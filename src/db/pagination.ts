@@ -1,0 +1,121 @@
+/**
+ * Reading a page of a list from the database (the query half of pagination; the HTTP half — query
+ * schema, window, pagination object — is src/http/pagination.ts). Every list reads a page and its total
+ * in ONE round trip: `readPage()` maps rows in JavaScript, `readJsonPage()` has PostgreSQL build the
+ * page as one JSON text that the handler places into the envelope unparsed.
+ */
+import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Database } from './client.js';
+
+/** The `pagination` object of the envelope (SPEC §1). */
+export interface Pagination {
+  page: number;
+  per_page: number;
+  total: number;
+  pages: number;
+}
+
+/** Which rows a page holds (built from the query by src/http/pagination.ts pageWindow). */
+export interface PageWindow {
+  page: number;
+  perPage: number;
+  limit: number;
+  offset: number;
+}
+
+export function paginationOf(window: PageWindow, total: number): Pagination {
+  return { page: window.page, per_page: window.perPage, total, pages: Math.ceil(total / window.perPage) };
+}
+
+const TOTAL = '__total';
+
+/** A list's selection plus its total riding along on every row (`count(*) OVER ()`, computed before LIMIT/OFFSET). */
+export function withTotal<T extends Record<string, unknown>>(columns: T): T & { [TOTAL]: SQL<number> } {
+  return { ...columns, [TOTAL]: sql<number>`count(*) over ()`.mapWith(Number) };
+}
+
+type Query<T> = BatchItem<'pg'> & PromiseLike<T>;
+
+/**
+ * A page of a list and its total, in ONE database round trip (SPEC §10: reads ≤ 2 with auth). `page`
+ * is selected with `withTotal()`, so its rows carry the total:
+ * - the first page needs nothing else (no row: the list is empty) — ONE statement for a plain list;
+ * - a later page may lie past the end, where no row carries the total, so `count` runs beside it;
+ * - a list that reports more (`extras`: an unread count, an existence check) reads it in the same batch.
+ * Statements of one round trip run as a batch (one transaction). On the local PostgreSQL backend a batch
+ * costs four server round trips instead of one, which is why the common case avoids it; on Neon either
+ * is one HTTP round trip.
+ */
+export async function readPage<R extends { [TOTAL]: number }, const E extends readonly Query<unknown>[] = []>(
+  db: Database,
+  window: PageWindow,
+  queries: { page: Query<R[]>; count: Query<{ n: number }[]>; extras?: E },
+): Promise<{ rows: Omit<R, typeof TOTAL>[]; pagination: Pagination; extras: { [K in keyof E]: Awaited<E[K]> } }> {
+  const extras = queries.extras ?? [];
+  const counting = window.offset > 0;
+  let rows: R[];
+  let results: unknown[] = [];
+  if (!counting && extras.length === 0) rows = await queries.page;
+  else {
+    const batch = [queries.page, ...(counting ? [queries.count] : []), ...extras] as unknown as [BatchItem<'pg'>];
+    [rows, ...results] = (await db.batch(batch)) as unknown as [R[], ...unknown[]];
+  }
+  const counted = counting ? (results.shift() as { n: number }[]) : undefined;
+  const total = counted ? (counted[0]?.n ?? 0) : (rows[0]?.[TOTAL] ?? 0);
+  return {
+    rows: rows.map(({ [TOTAL]: _total, ...row }) => row),
+    pagination: paginationOf(window, total),
+    extras: results as { [K in keyof E]: Awaited<E[K]> },
+  };
+}
+
+/** ORDER BY for a whitelisted sort key, with the id as a tie-breaker so pages never overlap. */
+export function orderBy(columns: Record<string, AnyColumn>, sort: string, order: 'asc' | 'desc', tieBreaker: AnyColumn) {
+  const column = columns[sort];
+  if (!column) throw new Error(`sort column ${sort} is not mapped`);
+  const direction = order === 'asc' ? asc : desc;
+  return [direction(column), direction(tieBreaker)];
+}
+
+/** An ISO-8601 UTC text of a timestamptz column, exactly as `Date.prototype.toISOString()` writes it (milliseconds, `Z`). */
+export const isoText = (column: AnyColumn | SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed) and the
+ * pagination. `T` is the item type the text encodes, carried for the typed response (never read at runtime).
+ */
+export interface JsonPage<T> {
+  json: string;
+  pagination: Pagination;
+  readonly items?: T[];
+}
+
+/**
+ * A page of a list as ONE statement whose answer is the page itself: PostgreSQL builds each item
+ * (`item`: the select list `expr AS "json_key", …` in the order of the list's schema, made compact by
+ * row_to_json — json_build_object/json_agg would add spaces) and joins the page in `orderBy` order, so
+ * nothing is mapped or re-serialized per row in JavaScript (issue 16: the Neon protocol's per-row JSON,
+ * drizzle's row mapping and JSON.stringify were the cost). The total rides along: the window count on a
+ * first page; a scalar count beside it on later pages (which may lie past the end) — one statement either way.
+ */
+export async function readJsonPage<T>(
+  db: Database,
+  window: PageWindow,
+  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[] },
+): Promise<JsonPage<T>> {
+  const order = sql.join(query.orderBy, sql`, `);
+  const where = query.where ? sql`WHERE ${query.where}` : sql``;
+  const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(max(p.total), 0)`;
+  const result = await db.execute<{ items: string; total: string | number }>(sql`
+    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total
+    FROM (
+      SELECT row_to_json(i)::text AS item, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
+      FROM ${query.from} CROSS JOIN LATERAL (SELECT ${query.item}) i
+      ${where}
+      ORDER BY ${order}
+      LIMIT ${window.limit} OFFSET ${window.offset}
+    ) p`);
+  const row = result.rows[0]!;
+  return { json: row.items, pagination: paginationOf(window, Number(row.total)) };
+}
