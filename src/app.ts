@@ -27,6 +27,9 @@ import { aiRoutes } from './routes/ai.js';
 import { competitorRoutes } from './routes/competitors.js';
 import { auditLogRoutes } from './routes/audit-logs.js';
 import { creditPackageRoutes } from './routes/credit-packages.js';
+import { currencyRoutes } from './routes/currencies.js';
+import { ngoRoutes } from './routes/ngo.js';
+import { voucherRedemptionRoutes } from './routes/voucher-redemptions.js';
 import { discountCodeRoutes } from './routes/discount-codes.js';
 import { paymentMethodRoutes } from './routes/payment-methods.js';
 import { paymentRoutes } from './routes/payments.js';
@@ -140,6 +143,9 @@ export function createApp() {
     .route('/credit-packages', creditPackageRoutes)
     .route('/payment-methods', paymentMethodRoutes)
     .route('/payments', paymentRoutes)
+    .route('/currencies', currencyRoutes)
+    .route('/ngo', ngoRoutes)
+    .route('/analyses', voucherRedemptionRoutes)
     .route('/discount-codes', discountCodeRoutes)
     .route('/referrals', referralRoutes)
     .route('/system-settings', systemSettingRoutes)

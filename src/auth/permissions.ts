@@ -21,6 +21,9 @@ export const PERMISSIONS = [
   'manage_email_templates',
   'view_discounts',
   'manage_discounts',
+  // SPEC-WAVE2 §0 (§13 NGO programme)
+  'view_ngo_requests',
+  'manage_ngo_requests',
   'invoke_llm',
   // SPEC-WAVE2 §14, §15
   'manage_site_content',

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  date,
   check,
   index,
   integer,
@@ -15,6 +16,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -60,7 +62,7 @@ export const NOTIFICATION_TYPES = [
   'credits_low',
   'share_opened',
   'announcement',
-  // wave 2 (SPEC-WAVE2 §0 §7)
+  // wave 2 (SPEC-WAVE2 §0 §7; the admin_* types are sent by the features that own them)
   'ngo_request_reviewed',
   'ngo_report_linked',
   'admin_new_payment',
@@ -355,6 +357,15 @@ export const payments = pgTable(
     reviewedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     reviewedAt: timestamp({ withTimezone: true }),
     rejectionReason: text(),
+    /** SPEC-WAVE2 §12 (migration 0003): what the user transfers, fixed at submission from the rate then in force. */
+    currencyCode: text()
+      .notNull()
+      .default('USD')
+      .references((): AnyPgColumn => currencies.code, { onDelete: 'restrict' }),
+    exchangeRate: numeric({ precision: 20, scale: 6 }).notNull().default('1'),
+    currencyDecimals: smallint().notNull().default(2),
+    currencyAmountMinor: bigint({ mode: 'bigint' }).notNull(),
+    rateQuotedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -369,6 +380,16 @@ export const payments = pgTable(
     check('payments_discount_range', sql`${t.discountUsd} >= 0 AND ${t.discountUsd} <= ${t.listPriceUsd}`),
     check('payments_amount', sql`${t.amountUsd} >= 0 AND ${t.amountUsd} = ${t.listPriceUsd} - ${t.discountUsd}`),
     check('payments_review_consistent', sql`(${t.status} = 'pending') = (${t.reviewedAt} IS NULL)`),
+    // SPEC-WAVE2 §12 (migration 0003; its BEFORE INSERT trigger fills a USD row's minor amount from amount_usd).
+    index('payments_currency_status_idx').on(t.currencyCode, t.status),
+    check(
+      'payments_currency_amount_non_negative',
+      sql`${t.currencyAmountMinor} >= 0 AND ${t.exchangeRate} > 0 AND ${t.currencyDecimals} BETWEEN 0 AND 4`,
+    ),
+    check(
+      'payments_usd_consistent',
+      sql`${t.currencyCode} <> 'USD' OR (${t.exchangeRate} = 1 AND ${t.currencyAmountMinor} = ${t.amountUsd} * 100)`,
+    ),
   ],
 );
 
@@ -867,5 +888,143 @@ export const analysisResearch = pgTable(
   (t) => [
     index('analysis_research_analysis_created_idx').on(t.analysisId, t.createdAt),
     check('analysis_research_status', sql`${t.status} IN ('researched', 'failed')`),
+  ],
+);
+
+// ─── Currencies and the NGO programme (SPEC-WAVE2 §12, §13; migration 0003) ───────────────────────
+
+/**
+ * Currencies users pay in. USD is canonical (every price and rule is in USD); a rate is units of the
+ * currency per 1 USD, exact (numeric(20,6)). One default at most: a DEFERRABLE exclusion constraint
+ * (written in the migration, drizzle cannot express it), so `SET is_default = (id = $1)` moves it in one statement.
+ */
+export const currencies = pgTable(
+  'currencies',
+  {
+    id: id(),
+    code: text().notNull(),
+    name: text().notNull(),
+    nameAr: text(),
+    symbol: text().notNull(),
+    decimals: smallint().notNull(),
+    ratePerUsd: numeric({ precision: 20, scale: 6 }).notNull(),
+    roundingIncrementMinor: integer().notNull().default(1),
+    rateMaxAgeHours: integer(),
+    rateUpdatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    rateUpdatedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+    isActive: boolean().notNull().default(true),
+    isDefault: boolean().notNull().default(false),
+    sortOrder: integer().notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('currencies_code_unique').on(t.code),
+    check('currencies_code_format', sql`${t.code} ~ '^[A-Z]{3}$'`),
+    check('currencies_decimals_range', sql`${t.decimals} BETWEEN 0 AND 4`),
+    check('currencies_rate_range', sql`${t.ratePerUsd} > 0 AND ${t.ratePerUsd} <= 1000000000000`),
+    check('currencies_increment_range', sql`${t.roundingIncrementMinor} BETWEEN 1 AND 1000000`),
+    check('currencies_usd_fixed', sql`${t.code} <> 'USD' OR (${t.ratePerUsd} = 1 AND ${t.decimals} = 2 AND ${t.roundingIncrementMinor} = 1 AND ${t.isActive})`),
+    check('currencies_default_active', sql`NOT ${t.isDefault} OR ${t.isActive}`),
+  ],
+);
+
+export const NGO_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'suspended'] as const;
+export const NGO_ORGANIZATION_TYPES = ['charity', 'nonprofit', 'foundation', 'social_enterprise', 'other'] as const;
+export const VOUCHER_FUNDINGS = ['self', 'sponsored'] as const;
+
+/** The NGO application and, once approved, the organisation (one user account per NGO). */
+export const ngoRequests = pgTable(
+  'ngo_requests',
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    organizationName: text().notNull(),
+    organizationType: text().$type<(typeof NGO_ORGANIZATION_TYPES)[number]>().notNull(),
+    contactName: text().notNull(),
+    contactEmail: text().notNull(),
+    contactPhone: text().notNull(),
+    website: text(),
+    description: text(),
+    status: text().$type<(typeof NGO_REQUEST_STATUSES)[number]>().notNull().default('pending'),
+    adminNotes: text(),
+    reviewedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
+    reviewedAt: timestamp({ withTimezone: true }),
+    reviewReason: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('ngo_requests_one_live_per_user').on(t.userId).where(sql`${t.status} IN ('pending', 'approved', 'suspended')`),
+    index('ngo_requests_status_created_idx').on(t.status, t.createdAt),
+    index('ngo_requests_user_created_idx').on(t.userId, t.createdAt),
+    check('ngo_requests_status', sql`${t.status} IN (${oneOf(NGO_REQUEST_STATUSES)})`),
+    check('ngo_requests_type', sql`${t.organizationType} IN (${oneOf(NGO_ORGANIZATION_TYPES)})`),
+    check('ngo_requests_contact_email_lower', sql`${t.contactEmail} = lower(${t.contactEmail})`),
+  ],
+);
+
+export const ngoVouchers = pgTable(
+  'ngo_vouchers',
+  {
+    id: id(),
+    ngoRequestId: uuid()
+      .notNull()
+      .references(() => ngoRequests.id, { onDelete: 'restrict' }),
+    code: text().notNull(),
+    name: text().notNull(),
+    description: text(),
+    activationStart: date({ mode: 'string' }),
+    activationEnd: date({ mode: 'string' }),
+    maxRedemptions: integer(),
+    redeemedCount: integer().notNull().default(0),
+    funding: text().$type<(typeof VOUCHER_FUNDINGS)[number]>().notNull().default('self'),
+    isActive: boolean().notNull().default(true),
+    /** An admin's emergency stop (SPEC-WAVE2 §0.1): the NGO cannot clear it. */
+    adminDisabled: boolean().notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('ngo_vouchers_code_unique').on(t.code),
+    index('ngo_vouchers_request_created_idx').on(t.ngoRequestId, t.createdAt),
+    check('ngo_vouchers_code_format', sql`${t.code} ~ '^[A-Z0-9_-]{3,40}$'`),
+    check('ngo_vouchers_redeemed_within_max', sql`${t.redeemedCount} >= 0 AND (${t.maxRedemptions} IS NULL OR ${t.redeemedCount} <= ${t.maxRedemptions})`),
+    check('ngo_vouchers_sponsored_capped', sql`${t.funding} <> 'sponsored' OR ${t.maxRedemptions} IS NOT NULL`),
+  ],
+);
+
+export const ngoVoucherRedemptions = pgTable(
+  'ngo_voucher_redemptions',
+  {
+    id: id(),
+    voucherId: uuid()
+      .notNull()
+      .references(() => ngoVouchers.id, { onDelete: 'restrict' }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    analysisId: uuid()
+      .notNull()
+      .references(() => analyses.id, { onDelete: 'restrict' }),
+    status: text().$type<'linked' | 'unlinked'>().notNull().default('linked'),
+    unlinkedBy: text().$type<'ngo' | 'owner' | 'admin'>(),
+    unlinkedAt: timestamp({ withTimezone: true }),
+    /** NULL only for links imported from the Flask app (SPEC-WAVE2 §0.1): contact data stays hidden until consent. */
+    consentedAt: timestamp({ withTimezone: true }),
+    sponsored: boolean().notNull().default(false),
+    chargeTransactionId: uuid().references(() => transactions.id, { onDelete: 'restrict' }),
+    isFavourite: boolean().notNull().default(false),
+    isArchived: boolean().notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('ngo_voucher_redemptions_analysis_unique').on(t.analysisId),
+    uniqueIndex('ngo_voucher_redemptions_voucher_user_unique').on(t.voucherId, t.userId),
+    index('ngo_voucher_redemptions_voucher_created_idx').on(t.voucherId, t.createdAt),
+    index('ngo_voucher_redemptions_user_idx').on(t.userId),
   ],
 );

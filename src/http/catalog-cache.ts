@@ -13,7 +13,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../types.js';
 
-export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings' | 'partners' | 'social-media' | 'landing-stats';
+export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings' | 'currencies' | 'partners' | 'social-media' | 'landing-stats';
 
 const TTL_MS = 60_000;
 

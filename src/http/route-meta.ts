@@ -43,6 +43,8 @@ export const TAGS = {
   contact: 'The public contact form and the support inbox behind it.',
   'site-content': 'Public site content: partners, social links and landing statistics.',
   'request-logs': 'The record of API requests kept for support and operations.',
+  currencies: 'Currencies users pay in, with their exchange rates (public read, admin write).',
+  ngo: 'The NGO programme: organisation requests, vouchers, and the reports they sponsor.',
 } as const;
 
 export type Tag = keyof typeof TAGS;

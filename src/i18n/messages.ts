@@ -6,6 +6,7 @@ import { aiMessages } from './ai.js';
 import { contentMessages } from './content.js';
 import { economyMessages } from './economy.js';
 import { publicSiteMessages } from './public-site.js';
+import { moneyRegionsMessages } from './money-regions.js';
 
 export const LANGS = ['en', 'ar'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -69,6 +70,7 @@ export const MESSAGES = {
   ...contentMessages,
   ...aiMessages,
   ...publicSiteMessages,
+  ...moneyRegionsMessages,
 } satisfies Catalog;
 export type MessageKey = keyof typeof MESSAGES;
 

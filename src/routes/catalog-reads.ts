@@ -31,22 +31,34 @@ async function requireManage(c: Context<AppEnv>, permission: Permission) {
 const activeOnly = <T extends { is_active: boolean }>(c: Context<AppEnv>, source: CatalogSource<T & { id: string }>) =>
   cachedCatalog(c, source.name, async () => (await source.loadAll(c)).filter((row) => row.is_active));
 
+/**
+ * A derived view of a catalog list (e.g. packages priced in a currency, SPEC-WAVE2 §12.3): `apply` must
+ * return the same array for the same input (memoize it), so the cached ETags keep working; `key` names the view.
+ */
+export interface CatalogView<T> {
+  key: string;
+  apply: (rows: T[]) => T[];
+}
+
 export async function listCatalog<T extends { id: string; is_active: boolean }>(
   c: Context<AppEnv>,
   source: CatalogSource<T>,
   query: { page: number; per_page?: number | undefined; include_inactive?: boolean | undefined },
+  view?: CatalogView<T>,
 ) {
   const window = pageWindow(c, query);
   if (query.include_inactive) {
     await requireManage(c, source.managePermission);
-    const all = await source.loadAll(c);
+    const loaded = await source.loadAll(c);
+    const all = view ? view.apply(loaded) : loaded;
     const page = all.slice(window.offset, window.offset + window.limit);
     return sendPrivate(c, () => paginated(c, page, paginationOf(window, all.length)));
   }
-  const active = await activeOnly(c, source);
+  const cached = await activeOnly(c, source);
+  const active = view ? view.apply(cached) : cached;
   const page = active.slice(window.offset, window.offset + window.limit);
   const pagination = paginationOf(window, active.length);
-  const variant = `page ${window.offset}+${window.limit}`;
+  const variant = `page ${window.offset}+${window.limit}${view ? ` ${view.key}` : ''}`;
   return sendPublicCatalog(c, { source: active, variant, payload: () => ({ data: page, pagination }) }, () => paginated(c, page, pagination));
 }
 

@@ -24,7 +24,13 @@ import { toNumeric } from '../schemas/money.js';
 import { audit } from '../services/audit.js';
 import { deleteOrDeactivate } from '../services/catalog-admin.js';
 import { auditRowChange } from '../services/conditional-log.js';
+import { currencyCode, PriceInCurrencySchema } from '../schemas/currency.js';
+import { activeCurrency, pricedIn } from '../services/currency-prices.js';
 import type { AppEnv } from '../types.js';
+
+const PackageListQuery = CatalogListQuery.extend({
+  currency: currencyCode.optional().describe('Also price each package in this active currency (SPEC-WAVE2 §12.3)'),
+});
 import { getCatalogItem, listCatalog, type CatalogSource } from './catalog-reads.js';
 
 const ENTITY = 'credit_package';
@@ -51,14 +57,22 @@ export const creditPackageRoutes = new Hono<AppEnv>()
       operationId: 'listCreditPackages',
       etag: true,
       summary: 'List credit packages (public)',
-      description: inactiveNote,
+      description:
+        inactiveNote +
+        ' With `currency=XXX` (an active currency code) each package gains `price_in_currency` {code, symbol, decimals, amount, ' +
+        'amount_minor, rate_per_usd}: the USD price converted half-up to the currency\'s cash step (unknown or inactive → 400 naming `currency`).',
       tags: ['credit-packages'],
-      response: PackageSchema,
+      response: PackageSchema.extend({ price_in_currency: PriceInCurrencySchema.optional() }),
       responseKind: 'paginated',
       errors: ['AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR'],
     }),
-    query(CatalogListQuery),
-    (c) => listCatalog(c, packagesSource, c.req.valid('query')),
+    query(PackageListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      // SPEC-WAVE2 §12.3: `?currency=XXX` adds `price_in_currency` to each package (cached per currency).
+      const view = q.currency ? pricedIn<z.infer<typeof PackageSchema>>(await activeCurrency(c, q.currency)) : undefined;
+      return listCatalog(c, packagesSource, q, view);
+    },
   )
   .get(
     '/:id',

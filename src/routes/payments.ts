@@ -17,11 +17,14 @@ import {
   PaymentSchema,
   PaymentStatsQuery,
   PaymentStatsSchema,
+  QuoteBody,
   RejectPaymentBody,
   serializePayment,
 } from '../schemas/payment.js';
 import { approvePayment, rejectPayment } from '../services/payment-review.js';
 import { createPayment } from '../services/payments.js';
+import { quotePayment } from '../services/payment-quote.js';
+import { QuoteSchema } from '../schemas/currency.js';
 import { paymentStats } from '../services/payment-stats.js';
 import type { AppEnv } from '../types.js';
 
@@ -60,14 +63,34 @@ export const paymentRoutes = new Hono<AppEnv>()
       description:
         'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
         'in the body are refused. A discount use is reserved atomically (max uses and per-user limit hold under concurrency). ' +
-        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code).',
+        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code). ' +
+        'SPEC-WAVE2 §12: `currency_code` (default USD) prices it in that currency in the same statement, recording the rate, ' +
+        'its timestamp and the minor amount (unknown/inactive → 400 naming `currency_code`; stale rate → 409 `rate_stale`); ' +
+        '`expected_amount` different from the server amount → 400 naming it, `details.reason = price_changed`, `details.quote`.',
       tags: ['payments'],
       status: 201,
       response: PaymentSchema,
+      errors: ['INVALID_STATE'],
     }),
     requireUser,
     createPaymentBody,
     async (c) => created(c, await createPayment(c, c.req.valid('json')), 'ok.payment_created'),
+  )
+  .post(
+    '/quote',
+    describe({
+      operationId: 'quotePayment', summary: 'Price a purchase without submitting it',
+      description:
+        'What `POST /payments` would charge now: credits, list price, discount and amount in USD, and the amount in ' +
+        '`currency_code` (default USD) converted once after the discount, half-up to the currency\'s cash step. Reserves ' +
+        'nothing. Refusals as `POST /payments`; a stale rate → 409 INVALID_STATE `rate_stale`.',
+      tags: ['payments'],
+      response: QuoteSchema,
+      errors: ['INVALID_STATE'],
+    }),
+    requireUser,
+    body(QuoteBody),
+    async (c) => ok(c, await quotePayment(c, c.req.valid('json'))),
   )
   .get(
     '/',

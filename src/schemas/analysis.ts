@@ -157,6 +157,10 @@ export const AnalysisSchema = named(
     report: ReportSchema,
     sections: sectionMap(SectionStateSchema),
     ai_usage: AiUsageSchema.optional().describe('Shown to the owner and to holders of view_analyses.'),
+    voucher: z
+      .object({ voucher_id: z.uuid(), name: z.string(), ngo_name: z.string(), sponsored: z.boolean(), linked_at: isoDate })
+      .nullable()
+      .describe('The NGO programme this report is linked to (SPEC-WAVE2 §13), or null'),
     created_at: isoDate,
     updated_at: isoDate,
   }),

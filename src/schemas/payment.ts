@@ -4,8 +4,17 @@ import * as z from 'zod';
 import { PAYMENT_STATUSES, payments } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { httpsUrlOrImageDataUrl, isoDate, text, toIso } from './common.js';
+import { currencyCode } from './currency.js';
+import { minorToAmount, rateNumber } from '../services/currency-math.js';
 import { usd, UsdAmount } from './money.js';
 import { named } from './registry.js';
+
+/** A JSON number ≥ 0 in plain decimal notation → its exact decimal text (compared in numeric, never as a float). */
+const expectedAmount = z
+  .number()
+  .min(0)
+  .refine((v) => /^\d+(\.\d+)?$/.test(String(v)), 'a plain decimal number')
+  .transform((v) => String(v));
 
 export const MAX_PROOF_BYTES = 5 * 1024 * 1024;
 
@@ -26,6 +35,18 @@ export const CreatePaymentBody = z.strictObject({
   ),
   discount_code: discountCodeInput.optional(),
   notes: text(1000).optional(),
+  currency_code: currencyCode.optional().describe('The currency the user transfers; default USD (SPEC-WAVE2 §0.1)'),
+  expected_amount: expectedAmount
+    .optional()
+    .describe('The amount shown to the user, in that currency: a different server amount → 400 `price_changed` with the new quote'),
+});
+
+/** POST /payments/quote (SPEC-WAVE2 §12.3): what POST /payments would charge; reserves nothing. */
+export const QuoteBody = z.strictObject({
+  package_id: z.uuid(),
+  quantity: z.number().int().min(1).max(100).default(1),
+  discount_code: discountCodeInput.optional(),
+  currency_code: currencyCode.optional(),
 });
 
 export const RejectPaymentBody = z.strictObject({ reason: text(500) });
@@ -58,6 +79,12 @@ export const PaymentSchema = named(
     reviewed_by: z.uuid().nullable(),
     reviewed_at: isoDate.nullable(),
     rejection_reason: z.string().nullable(),
+    currency_code: z.string(),
+    currency_amount: z.number().describe('currency_amount_minor / 10^decimals'),
+    currency_amount_minor: z.number().int().describe('Authoritative: what the user transfers, in minor units'),
+    currency_decimals: z.number().int(),
+    exchange_rate: z.number().describe('The rate used: units of the currency per 1 USD'),
+    rate_quoted_at: isoDate.describe('The rate_updated_at in force when the payment was submitted'),
     created_at: isoDate,
     updated_at: isoDate,
   }),
@@ -87,6 +114,11 @@ export const paymentFields = {
   reviewed_by: payments.reviewedBy,
   reviewed_at: payments.reviewedAt,
   rejection_reason: payments.rejectionReason,
+  currency_code: payments.currencyCode,
+  currency_amount_minor: sql<string>`${payments.currencyAmountMinor}::text`,
+  currency_decimals: payments.currencyDecimals,
+  exchange_rate: payments.exchangeRate,
+  rate_quoted_at: payments.rateQuotedAt,
   created_at: payments.createdAt,
   updated_at: payments.updatedAt,
 };
@@ -116,6 +148,12 @@ export function serializePayment(row: Row): PaymentDto {
     reviewed_by: (row.reviewed_by as string | null) ?? null,
     reviewed_at: toIso(row.reviewed_at as Date | string | null),
     rejection_reason: (row.rejection_reason as string | null) ?? null,
+    currency_code: row.currency_code as string,
+    currency_amount: minorToAmount(String(row.currency_amount_minor), Number(row.currency_decimals)),
+    currency_amount_minor: Number(row.currency_amount_minor),
+    currency_decimals: Number(row.currency_decimals),
+    exchange_rate: rateNumber(String(row.exchange_rate)),
+    rate_quoted_at: toIso(row.rate_quoted_at as Date | string)!,
     created_at: toIso(row.created_at as Date | string)!,
     updated_at: toIso(row.updated_at as Date | string)!,
   };
@@ -126,6 +164,17 @@ export const PaymentStatsSchema = named(
   'PaymentStats',
   z.object({
     by_status: z.object({ pending: statusTotals, approved: statusTotals, rejected: statusTotals }),
+    by_currency: z
+      .array(
+        z.object({
+          currency_code: z.string(),
+          count: z.number().int(),
+          amount_minor: z.number().int(),
+          decimals: z.number().int(),
+          amount_usd: UsdAmount,
+        }),
+      )
+      .describe('Approved payments per currency'),
     by_day: z.array(z.object({ date: z.iso.date(), count: z.number().int(), amount_usd: UsdAmount })),
   }),
 );

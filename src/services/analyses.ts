@@ -35,9 +35,26 @@ export const STALE_SECTION_ERROR_CODE = 'SECTION_TIMEOUT';
 
 export type AnalysisRow = typeof analyses.$inferSelect;
 export type SectionRow = typeof analysisSections.$inferSelect;
+/** The NGO programme link of an analysis (SPEC-WAVE2 §13.2), null when none is linked. */
+export interface AnalysisVoucher {
+  voucher_id: string;
+  name: string;
+  ngo_name: string;
+  sponsored: boolean;
+  linked_at: string;
+}
+
 export interface LoadedAnalysis extends AnalysisRow {
   sections: SectionRow[];
+  voucher?: AnalysisVoucher | null;
 }
+
+/** The linked voucher of the analysis row in scope, as JSON (one subquery: the read stays one statement). */
+const linkedVoucher = sql<AnalysisVoucher | null>`(
+  SELECT json_build_object('voucher_id', r.voucher_id, 'name', v.name, 'ngo_name', nr.organization_name,
+                           'sponsored', r.sponsored, 'linked_at', r.created_at)
+  FROM ngo_voucher_redemptions r JOIN ngo_vouchers v ON v.id = r.voucher_id JOIN ngo_requests nr ON nr.id = v.ngo_request_id
+  WHERE r.analysis_id = ${analyses.id} AND r.status = 'linked')`;
 
 /** Who is looking: the owner sees their own analyses; `view_analyses` sees everyone's. */
 export interface AnalysisViewer {
@@ -80,16 +97,18 @@ export function visibleLiveAnalysis(id: string, viewer: AnalysisViewer): SQL {
 /** The analysis and its section rows in one query (one row per section). Batchable. */
 export function selectAnalysis(db: Database, id: string, viewer: AnalysisViewer) {
   return db
-    .select({ analysis: analyses, section: analysisSections })
+    .select({ analysis: analyses, section: analysisSections, voucher: linkedVoucher })
     .from(analyses)
     .leftJoin(analysisSections, eq(analysisSections.analysisId, analyses.id))
     .where(visibleLiveAnalysis(id, viewer));
 }
 
-export function groupAnalysisRows(rows: { analysis: AnalysisRow; section: SectionRow | null }[]): LoadedAnalysis | undefined {
+export function groupAnalysisRows(
+  rows: { analysis: AnalysisRow; section: SectionRow | null; voucher?: AnalysisVoucher | null }[],
+): LoadedAnalysis | undefined {
   const first = rows[0];
   if (!first) return undefined;
-  return { ...first.analysis, sections: rows.flatMap((r) => (r.section ? [r.section] : [])) };
+  return { ...first.analysis, sections: rows.flatMap((r) => (r.section ? [r.section] : [])), voucher: first.voucher ?? null };
 }
 
 /** Owner or view_analyses; soft-deleted or someone else's → undefined (the route answers 404). One round trip. */
@@ -200,6 +219,7 @@ export function serializeAnalysis(analysis: LoadedAnalysis, viewer: AnalysisView
           },
         }
       : {}),
+    voucher: analysis.voucher ? { ...analysis.voucher, linked_at: toIso(analysis.voucher.linked_at)! } : null,
     created_at: toIso(analysis.createdAt)!,
     updated_at: toIso(analysis.updatedAt)!,
   };

@@ -18,6 +18,7 @@ import { AppError, type ValidationIssue } from '../errors.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { paymentReturning, serializePayment, type CreatePaymentBody, type PaymentDto } from '../schemas/payment.js';
 import type { AppEnv } from '../types.js';
+import { currencyProblem, pricedQuoteSql, type PricedQuoteRow } from './currencies.js';
 import { quoteSql, type DiscountReason, type QuoteRow } from './pricing.js';
 
 type CreatePaymentInput = z.infer<typeof CreatePaymentBody>;
@@ -46,7 +47,7 @@ export function refuse(refusals: Refusal[]): AppError {
   });
 }
 
-function refusalsOf(quote: QuoteRow): Refusal[] {
+export function refusalsOf(quote: QuoteRow): Refusal[] {
   const out: Refusal[] = [];
   if (!quote.package_available) out.push({ path: 'package_id', code: 'unavailable', message: 'catalog.package_unavailable' });
   if (!quote.method_available) {
@@ -59,27 +60,35 @@ function refusalsOf(quote: QuoteRow): Refusal[] {
 export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInput): Promise<PaymentDto> {
   const { db, user } = c.var;
   const id = crypto.randomUUID();
-  const quote = quoteSql({
-    userId: user.id,
-    packageId: input.package_id,
-    quantity: input.quantity,
-    discountCode: input.discount_code,
-    paymentMethodId: input.payment_method_id,
-  });
+  // SPEC-WAVE2 §12: priced in the payment's currency (USD unless named) in the same statement as the insert.
+  const quote = pricedQuoteSql(
+    quoteSql({
+      userId: user.id,
+      packageId: input.package_id,
+      quantity: input.quantity,
+      discountCode: input.discount_code,
+      paymentMethodId: input.payment_method_id,
+    }),
+    input.currency_code ?? 'USD',
+    input.expected_amount ?? null,
+  );
   const ofThisPayment = sql`(SELECT p.discount_code_id FROM payments p WHERE p.id = ${id})`;
   try {
     const [placed] = await db.batch([
       // The quote is evaluated ONCE, by the statement that inserts from it: the answer and the
       // insert cannot disagree, whatever other buyers commit meanwhile.
-      db.execute<QuoteRow & { payment: Record<string, unknown> | null } & Record<string, unknown>>(sql`
+      db.execute<PricedQuoteRow & { payment: Record<string, unknown> | null } & Record<string, unknown>>(sql`
         WITH q AS (${quote}),
         placed AS (
           INSERT INTO payments (id, user_id, package_id, payment_method_id, quantity, credits,
-                                list_price_usd, discount_usd, amount_usd, discount_code_id, payment_proof, notes)
+                                list_price_usd, discount_usd, amount_usd, discount_code_id, payment_proof, notes,
+                                currency_code, exchange_rate, currency_decimals, currency_amount_minor, rate_quoted_at)
           SELECT ${id}, ${user.id}, q.package_id, q.payment_method_id, ${input.quantity}, q.credits,
-                 q.list_price_usd, q.discount_usd, q.amount_usd, q.discount_code_id, ${input.payment_proof}, ${input.notes ?? null}
+                 q.list_price_usd, q.discount_usd, q.amount_usd, q.discount_code_id, ${input.payment_proof}, ${input.notes ?? null},
+                 q.currency_code, q.exchange_rate, q.currency_decimals, q.currency_amount_minor::bigint, q.rate_quoted_at
           FROM q
           WHERE q.package_available AND q.method_available AND q.discount_reason IS NULL
+            AND q.currency_available AND q.amount_fits AND NOT q.rate_stale AND q.expected_matches IS NOT FALSE
           RETURNING ${paymentReturning})
         SELECT q.*, (SELECT row_to_json(placed) FROM placed) AS payment FROM q`),
       db.execute(sql`
@@ -96,7 +105,10 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
         WHERE p.id = ${id} AND p.discount_code_id IS NOT NULL`),
     ]);
     const result = placed.rows[0]!;
-    if (!result.payment) throw refuse(refusalsOf(result));
+    if (!result.payment) {
+      const refusals = refusalsOf(result);
+      throw refusals.length > 0 ? refuse(refusals) : currencyProblem(result)!;
+    }
     return serializePayment(result.payment as Parameters<typeof serializePayment>[0]);
   } catch (error) {
     // Lost the race for the last use of the code (or of the buyer's allowance): nothing was created.

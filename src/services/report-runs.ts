@@ -20,7 +20,8 @@ import type { SectionName } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { createAnalysisSections, type ReportType } from './analyses.js';
 import { failedGuard, guard, lockAnalysis } from './batch-guards.js';
-import { bookEntry, isDoubleBooking, isInsufficientBalance } from './ledger.js';
+import { bookEntriesFrom, isDoubleBooking, isInsufficientBalance } from './ledger.js';
+import { analysisPayerSql } from './ngo.js';
 import { insertUsage, usageTotals } from './ai-usage.js';
 import { hitRateLimit, rateLimited } from './rate-limit.js';
 
@@ -76,13 +77,12 @@ export async function startRun(db: Database, input: StartRunInput): Promise<Star
              (SELECT max(started_at) FROM claimed)::text AS claimed_at`),
     ...(input.chargeCredits !== null
       ? [
-          bookEntry(db, {
-            userId: input.userId,
+          // The payer: the owner, or the NGO while a sponsored voucher link exists (SPEC-WAVE2 §13.2).
+          bookEntriesFrom(db, {
             type: 'analysis_charge',
-            credits: -input.chargeCredits,
             referenceType: 'analysis',
-            referenceId: id,
             description: 'Premium report',
+            source: sql`SELECT ${analysisPayerSql(id, input.userId)} AS user_id, ${-input.chargeCredits}::int AS credits, ${id}::uuid AS reference_id`,
           }),
         ]
       : []),

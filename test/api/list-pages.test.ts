@@ -11,7 +11,7 @@ import { completeAnalysis, createAnalysis } from './content/helpers.js';
 import { createDiscount, seededCatalog, submitPayment, uniqueCode } from './economy/helpers.js';
 
 /** Lists paged in memory from a cached catalog/settings read: no list statement to count. */
-const CACHED = new Set(['GET /api/credit-packages', 'GET /api/payment-methods', 'GET /api/system-settings', 'GET /api/partners', 'GET /api/social-media']);
+const CACHED = new Set(['GET /api/credit-packages', 'GET /api/payment-methods', 'GET /api/system-settings', 'GET /api/partners', 'GET /api/social-media', 'GET /api/currencies']);
 /** Lists whose page shares its round trip with another read (readPage's extras): statements after auth. */
 const BATCHED: Record<string, number> = {
   'GET /api/discount-codes/{id}/usage': 2, // [page, code exists]: an empty page cannot prove the code exists
@@ -19,6 +19,9 @@ const BATCHED: Record<string, number> = {
   'GET /api/notifications': 2, // [page, unread count]: the count ignores the list's filter
   'GET /api/contact-messages': 2, // [page, new_count]: the count ignores the list's filters
   'GET /api/analyses/{id}/regenerations': 2, // [page, analysis visible]: an empty page cannot prove the analysis is the caller's
+  'GET /api/ngo/vouchers': 2, // [page, is the caller an approved NGO]
+  'GET /api/ngo/requests/{id}/vouchers': 2, // [page, request exists]
+  'GET /api/ngo/vouchers/{id}/analyses': 3, // [access, page, count past the first page]
 };
 
 let t: TestApp;
@@ -58,6 +61,21 @@ beforeAll(async () => {
   await t.db.execute(sql`INSERT INTO analysis_regenerations (analysis_id, user_id, sections, feedback)
                          VALUES (${analysis.id}, ${admin.id}, '{market}', 'seed')`);
   pathIds['/api/analyses/{id}/regenerations'] = analysis.id;
+  // NGO programme (SPEC-WAVE2 §13): the admin runs an approved NGO with one voucher that the buyer redeemed.
+  const ngoRequest = await t.request('POST', '/api/ngo/requests', {
+    token: admin.token,
+    body: { organization_name: 'Seed Relief', organization_type: 'charity', contact_name: 'Seed Admin', contact_email: 'seed@relief.example', contact_phone: '+963 1 234' },
+  });
+  expect(ngoRequest.status).toBe(201);
+  expect((await t.request('POST', `/api/ngo/requests/${ngoRequest.body.data.id}/approve`, { token: admin.token, body: {} })).status).toBe(200);
+  const voucher = await t.request('POST', '/api/ngo/vouchers', { token: admin.token, body: { name: 'Seed cohort' } });
+  expect(voucher.status).toBe(201);
+  expect((await t.request('PUT', '/api/auth/me', { token: buyer.token, body: { full_name: 'Seed Buyer', phone_number: '+963 5 678' } })).status).toBe(200);
+  const buyerAnalysis = await createAnalysis(t, buyer);
+  const redeemed = await t.request('POST', `/api/analyses/${buyerAnalysis.id}/redeem-voucher`, { token: buyer.token, body: { code: voucher.body.data.code, ngo_consent: true } });
+  expect(redeemed.status, redeemed.text).toBe(200);
+  pathIds['/api/ngo/requests/{id}/vouchers'] = ngoRequest.body.data.id;
+  pathIds['/api/ngo/vouchers/{id}/analyses'] = voucher.body.data.id;
 });
 afterAll(async () => {
   await t.close();

@@ -31,6 +31,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/partners',
   'GET /api/social-media',
   'GET /api/landing-stats',
+  'GET /api/currencies',
+  'GET /api/currencies/:id',
 ]);
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';

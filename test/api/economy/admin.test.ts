@@ -400,7 +400,7 @@ describe('OpenAPI', () => {
     }
     const create = doc.paths['/api/payments'].post;
     const props = create.requestBody.content['application/json'].schema.properties;
-    expect(Object.keys(props).sort()).toEqual(['discount_code', 'notes', 'package_id', 'payment_method_id', 'payment_proof', 'quantity']);
+    expect(Object.keys(props).sort()).toEqual(['currency_code', 'discount_code', 'expected_amount', 'notes', 'package_id', 'payment_method_id', 'payment_proof', 'quantity']);
     expect(create.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
     expect(doc.paths['/api/payments/{id}/approve'].post.responses['409']).toBeDefined();
     expect(doc.paths['/api/referrals'].get.responses['200'].content['application/json'].schema.properties.meta).toBeDefined();

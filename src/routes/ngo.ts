@@ -1,0 +1,359 @@
+/**
+ * /api/ngo — the NGO programme (SPEC-WAVE2 §13.3): applications and their review, the approved NGO's vouchers
+ * and linked reports, and the admins' views. NGO routes answer 403 `ngo_access_required` to anyone who does not
+ * own an approved request; another NGO's voucher or report is a 404.
+ */
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import * as z from 'zod';
+import { requirePermission, requireUser } from '../auth/guards.js';
+import { AppError, notFound } from '../errors.js';
+import { created, ok, paginated } from '../http/envelope.js';
+import { listQuery, pageWindow } from '../http/pagination.js';
+import { describe } from '../http/route-meta.js';
+import { body, emptyBody, idParam, query } from '../http/validate.js';
+import { DeleteResult } from '../schemas/catalog.js';
+import {
+  AdminNgoRequestSchema,
+  AdminNotesBody,
+  ApproveNgoRequestBody,
+  CreateNgoRequestBody,
+  CreateVoucherBody,
+  FlagBody,
+  LinkedAnalysesQuery,
+  LinkedAnalysisSchema,
+  MyNgoRequestSchema,
+  NgoRequestListQuery,
+  NgoRequestSchema,
+  NgoStatsSchema,
+  ReasonBody,
+  UpdateVoucherBody,
+  VoucherListQuery,
+  VoucherSchema,
+} from '../schemas/ngo.js';
+import { PublicReportSchema } from '../schemas/report-share.js';
+import {
+  approvedNgoIdSql,
+  createNgoRequest,
+  ngoAccessDenied,
+  getNgoRequest,
+  listNgoRequests,
+  myNgoRequest,
+  ngoStats,
+  requireNgoAccount,
+  reviewNgoRequest,
+  updateAdminNotes,
+} from '../services/ngo.js';
+import { listLinkedAnalyses, ngoReport, setNgoFlag } from '../services/ngo-reports.js';
+import { unlinkRedemption } from '../services/voucher-redemption.js';
+import { createVoucher, deleteVoucher, getVoucher, listVouchers, setAdminDisabled, updateVoucher } from '../services/vouchers.js';
+import type { AppEnv } from '../types.js';
+
+const TAGS = ['ngo'] as const;
+const NGO_ONLY = 'Approved NGO accounts only (others → 403 `ngo_access_required`).';
+const NgoReportSchema = PublicReportSchema.extend({
+  analysis_id: z.uuid(),
+  status: LinkedAnalysisSchema.shape.status,
+  is_favourite: z.boolean(),
+  is_archived: z.boolean(),
+  linked_at: z.string(),
+  beneficiary: LinkedAnalysisSchema.shape.beneficiary,
+});
+
+export const ngoRoutes = new Hono<AppEnv>()
+  // ─── applicant ────────────────────────────────────────────────────────────────────────────────
+  .post(
+    '/requests',
+    describe({
+      operationId: 'createNgoRequest', summary: 'Apply to become an NGO',
+      description: 'One live (pending, approved or suspended) application per user: another → 409. Reviewers are alerted in-app.',
+      tags: TAGS,
+      status: 201,
+      response: NgoRequestSchema,
+      errors: ['CONFLICT'],
+    }),
+    requireUser,
+    body(CreateNgoRequestBody),
+    async (c) => created(c, await createNgoRequest(c, c.req.valid('json')), 'ok.ngo_request_created'),
+  )
+  .get(
+    '/requests/mine',
+    describe({
+      operationId: 'getMyNgoRequest', summary: 'My latest NGO application',
+      description: '`{request, status}`, both null when the caller never applied. Admin notes are never shown.',
+      tags: TAGS,
+      response: MyNgoRequestSchema,
+    }),
+    requireUser,
+    async (c) => ok(c, await myNgoRequest(c.var.db, c.var.user.id)),
+  )
+  // ─── admins ───────────────────────────────────────────────────────────────────────────────────
+  .get(
+    '/requests',
+    describe({
+      operationId: 'listNgoRequests', summary: 'List NGO applications',
+      description: 'Filter by `status`; `q` searches the organisation, contact name/email and the applicant email.',
+      tags: TAGS,
+      response: AdminNgoRequestSchema,
+      responseKind: 'paginated',
+    }),
+    requirePermission('view_ngo_requests'),
+    query(NgoRequestListQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { rows, pagination } = await listNgoRequests(c.var.db, pageWindow(c, q), q);
+      return paginated(c, rows, pagination);
+    },
+  )
+  .get(
+    '/requests/:id',
+    describe({ operationId: 'getNgoRequest', description: 'One application with its applicant (`view_ngo_requests`).', summary: 'One NGO application, with its applicant', tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
+    requirePermission('view_ngo_requests'),
+    idParam(),
+    async (c) => ok(c, await getNgoRequest(c.var.db, c.req.valid('param').id)),
+  )
+  .get(
+    '/requests/:id/vouchers',
+    describe({ operationId: 'listNgoRequestVouchers', description: 'The vouchers of the NGO behind an application (`view_ngo_requests`).', summary: "An NGO's vouchers", tags: TAGS, response: VoucherSchema, responseKind: 'paginated', errors: ['NOT_FOUND'] }),
+    requirePermission('view_ngo_requests'),
+    idParam(),
+    query(listQuery().pick({ page: true, per_page: true })),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const window = pageWindow(c, c.req.valid('query'));
+      const { allowed, rows, pagination } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
+      if (!allowed) throw notFound('ngo.not_found');
+      return paginated(c, rows, pagination);
+    },
+  )
+  .post(
+    '/requests/:id/approve',
+    describe({
+      operationId: 'approveNgoRequest', summary: 'Approve an NGO application',
+      description: 'From pending or suspended (else 409 INVALID_STATE). Status, notification and audit entry in one batch.',
+      tags: TAGS,
+      response: AdminNgoRequestSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    body(ApproveNgoRequestBody),
+    async (c) => ok(c, await reviewNgoRequest(c, c.req.valid('param').id, 'approve', c.req.valid('json')), 'ok.updated'),
+  )
+  .post(
+    '/requests/:id/reject',
+    describe({
+      operationId: 'rejectNgoRequest', summary: 'Reject an NGO application',
+      description: 'From pending only (else 409). Final for that application; the user may apply again.',
+      tags: TAGS,
+      response: AdminNgoRequestSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    body(ReasonBody),
+    async (c) => ok(c, await reviewNgoRequest(c, c.req.valid('param').id, 'reject', c.req.valid('json')), 'ok.updated'),
+  )
+  .post(
+    '/requests/:id/suspend',
+    describe({
+      operationId: 'suspendNgoRequest', summary: 'Suspend an approved NGO',
+      description: 'From approved only (else 409). A suspended NGO reads no reports and its codes fail with `inactive`.',
+      tags: TAGS,
+      response: AdminNgoRequestSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE'],
+    }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    body(ReasonBody),
+    async (c) => ok(c, await reviewNgoRequest(c, c.req.valid('param').id, 'suspend', c.req.valid('json')), 'ok.updated'),
+  )
+  .put(
+    '/requests/:id',
+    describe({ operationId: 'updateNgoRequest', description: 'Changes only `admin_notes` (`manage_ngo_requests`); the status moves through approve, reject and suspend.', summary: "Edit an application's admin notes", tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    body(AdminNotesBody),
+    async (c) => ok(c, await updateAdminNotes(c, c.req.valid('param').id, c.req.valid('json').admin_notes), 'ok.updated'),
+  )
+  .post(
+    '/vouchers/:id/disable',
+    describe({
+      operationId: 'disableVoucher', summary: "Emergency stop: disable any NGO's voucher",
+      description: 'Sets `admin_disabled`, which the NGO cannot clear; the voucher state becomes `inactive`.',
+      tags: TAGS,
+      response: VoucherSchema,
+      errors: ['NOT_FOUND'],
+    }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    emptyBody(),
+    async (c) => ok(c, await setAdminDisabled(c, c.req.valid('param').id, true), 'ok.updated'),
+  )
+  .post(
+    '/vouchers/:id/enable',
+    describe({ operationId: 'enableVoucher', description: 'Clears `admin_disabled` (`manage_ngo_requests`); the NGO\'s own activation is unchanged.', summary: "Lift an admin's emergency stop", tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND'] }),
+    requirePermission('manage_ngo_requests'),
+    idParam(),
+    emptyBody(),
+    async (c) => ok(c, await setAdminDisabled(c, c.req.valid('param').id, false), 'ok.updated'),
+  )
+  // ─── the approved NGO ─────────────────────────────────────────────────────────────────────────
+  .get(
+    '/stats',
+    describe({
+      operationId: 'getNgoStats', summary: 'Programme totals',
+      description: `${NGO_ONLY} \`sponsored_credits_spent\` is the ledger sum of the NGO's sponsored charges minus their refunds.`,
+      tags: TAGS,
+      response: NgoStatsSchema,
+      errors: ['AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    async (c) => ok(c, await ngoStats(c.var.db, await requireNgoAccount(c))),
+  )
+  .get(
+    '/vouchers',
+    describe({
+      operationId: 'listMyVouchers', summary: 'My vouchers',
+      description: `${NGO_ONLY} Filter by derived \`state\`.`,
+      tags: TAGS,
+      response: VoucherSchema,
+      responseKind: 'paginated',
+      errors: ['AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    query(VoucherListQuery),
+    async (c) => {
+      const ngoId = approvedNgoIdSql(c.var.user.id);
+      const q = c.req.valid('query');
+      const { allowed, rows, pagination } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
+      if (!allowed) throw ngoAccessDenied();
+      return paginated(c, rows, pagination);
+    },
+  )
+  .post(
+    '/vouchers',
+    describe({
+      operationId: 'createVoucher', summary: 'Create a voucher',
+      description:
+        `${NGO_ONLY} The code is generated: \`<organisation prefix>-<8 Crockford base32 characters>\` (40 random bits). ` +
+        '`funding: sponsored` charges the NGO account for each free report redeemed and needs `max_redemptions`.',
+      tags: TAGS,
+      status: 201,
+      response: VoucherSchema,
+      errors: ['AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    body(CreateVoucherBody),
+    async (c) => created(c, await createVoucher(c, await requireNgoAccount(c), c.req.valid('json'))),
+  )
+  .get(
+    '/vouchers/:id',
+    describe({ operationId: 'getMyVoucher', summary: 'One of my vouchers', description: NGO_ONLY, tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    requireUser,
+    idParam(),
+    async (c) => ok(c, await getVoucher(c.var.db, await requireNgoAccount(c), c.req.valid('param').id)),
+  )
+  .put(
+    '/vouchers/:id',
+    describe({
+      operationId: 'updateMyVoucher', summary: 'Edit one of my vouchers',
+      description:
+        `${NGO_ONLY} \`max_redemptions\` ≥ \`redeemed_count\`; \`funding\` only while never redeemed (409 INVALID_STATE); ` +
+        'switching to sponsored issues a fresh code.',
+      tags: TAGS,
+      response: VoucherSchema,
+      errors: ['NOT_FOUND', 'INVALID_STATE', 'AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    idParam(),
+    body(UpdateVoucherBody),
+    async (c) => ok(c, await updateVoucher(c, await requireNgoAccount(c), c.req.valid('param').id, c.req.valid('json')), 'ok.updated'),
+  )
+  .delete(
+    '/vouchers/:id',
+    describe({
+      operationId: 'deleteMyVoucher', summary: 'Delete one of my vouchers',
+      description: `${NGO_ONLY} Never redeemed → deleted; otherwise deactivated (\`deactivated: true\`).`,
+      tags: TAGS,
+      response: DeleteResult,
+      errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    idParam(),
+    async (c) => {
+      const result = await deleteVoucher(c, await requireNgoAccount(c), c.req.valid('param').id);
+      return ok(c, result, result.deactivated ? 'ok.deactivated_in_use' : 'ok.deleted');
+    },
+  )
+  .get(
+    '/vouchers/:id/analyses',
+    describe({
+      operationId: 'listVoucherAnalyses', summary: 'Reports linked to one of my vouchers',
+      description: `${NGO_ONLY} Linked, non-deleted reports; archived ones only with \`include_archived=true\`. Contact data only with consent.`,
+      tags: TAGS,
+      response: LinkedAnalysisSchema,
+      responseKind: 'paginated',
+      errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    idParam(),
+    query(LinkedAnalysesQuery),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { rows, pagination } = await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q);
+      return paginated(c, rows, pagination);
+    },
+  )
+  .get(
+    '/analyses/:id',
+    describe({
+      operationId: 'getNgoAnalysis', summary: 'A linked report',
+      description: `${NGO_ONLY} The public-share view of the report, the beneficiary (with consent) and the NGO's flags.`,
+      tags: TAGS,
+      response: NgoReportSchema,
+      errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    idParam(),
+    async (c) => ok(c, await ngoReport(c.var.db, await requireNgoAccount(c), c.req.valid('param').id)),
+  )
+  .put(
+    '/analyses/:id/favourite',
+    describe({ operationId: 'setNgoAnalysisFavourite', summary: 'Mark a linked report favourite (idempotent)', description: NGO_ONLY, tags: TAGS, response: z.object({ is_favourite: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    requireUser,
+    idParam(),
+    body(FlagBody),
+    async (c) => ok(c, await setNgoFlag(c.var.db, await requireNgoAccount(c), c.req.valid('param').id, 'is_favourite', c.req.valid('json').value)),
+  )
+  .put(
+    '/analyses/:id/archive',
+    describe({ operationId: 'setNgoAnalysisArchived', summary: 'Archive a linked report (idempotent)', description: NGO_ONLY, tags: TAGS, response: z.object({ is_archived: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    requireUser,
+    idParam(),
+    body(FlagBody),
+    async (c) => ok(c, await setNgoFlag(c.var.db, await requireNgoAccount(c), c.req.valid('param').id, 'is_archived', c.req.valid('json').value)),
+  )
+  .put(
+    '/analyses/:id/unlink',
+    describe({
+      operationId: 'unlinkNgoAnalysis', summary: 'Unlink a report from my programme',
+      description: `${NGO_ONLY} Access ends at once; no refund; the voucher slot is not returned; later charges of a sponsored report go to its owner. Already unlinked → 409.`,
+      tags: TAGS,
+      response: z.object({ analysis_id: z.uuid(), status: z.literal('unlinked') }),
+      errors: ['NOT_FOUND', 'CONFLICT', 'AUTHORIZATION_ERROR'],
+    }),
+    requireUser,
+    idParam(),
+    emptyBody(),
+    async (c) => {
+      const ngo = await requireNgoAccount(c);
+      const id = c.req.valid('param').id;
+      const row = await unlinkRedemption(c, id, 'ngo', sql`v.ngo_request_id = ${ngo.requestId}`);
+      if (!row.changed) {
+        if (row.status === 'unlinked') throw new AppError('CONFLICT', { message: 'ngo.already_unlinked' });
+        throw notFound();
+      }
+      return ok(c, { analysis_id: id, status: 'unlinked' as const });
+    },
+  );
