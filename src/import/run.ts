@@ -7,7 +7,28 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
-import { importArchive, importMap, importRuns } from '../db/schema.js';
+import {
+  activityFeed,
+  analyses,
+  analysisSections,
+  auditLogs,
+  chatConversations,
+  creditPackages,
+  discountCodes,
+  discountRedemptions,
+  emailTemplates,
+  importArchive,
+  importMap,
+  importRuns,
+  legacyTransactions,
+  notifications,
+  paymentMethods,
+  payments,
+  referrals,
+  reportShares,
+  roles,
+  users,
+} from '../db/schema.js';
 import { BUILTIN_ROLES } from '../auth/permissions.js';
 import type { ImportReport, Refusal, Unit } from './plan.js';
 import { transform, type TargetState, type TransformOptions } from './transform.js';
@@ -213,7 +234,9 @@ function chunkStatements(db: Database, chunk: Unit[], runId: string) {
       byTable.get(i.table)!.push(i.values);
     }
   }
-  for (const [table, rows] of byTable) statements.push(db.insert(table).values(rows as any).onConflictDoNothing());
+  // Parents before children, whichever unit of the chunk brought them (a legacy method, the synthetic package).
+  const ordered = [...byTable.keys()].sort((x, y) => rank(x) - rank(y));
+  for (const table of ordered) statements.push(db.insert(table).values(byTable.get(table)! as any).onConflictDoNothing());
   const maps = chunk.flatMap((u) => (u.map ? [{ ...u.map, runId }] : []));
   if (maps.length) statements.push(db.insert(importMap).values(maps).onConflictDoNothing());
   const archives = chunk.flatMap((u) => u.archive.map((a) => ({ ...a, runId })));
@@ -221,6 +244,15 @@ function chunkStatements(db: Database, chunk: Unit[], runId: string) {
   for (const u of chunk) for (const s of u.after) statements.push(db.execute(s as SQL));
   return statements;
 }
+
+const INSERT_ORDER: PgTable[] = [
+  roles, users, creditPackages, paymentMethods, discountCodes, legacyTransactions, payments, discountRedemptions,
+  analyses, analysisSections, reportShares, referrals, notifications, chatConversations, activityFeed, auditLogs, emailTemplates,
+];
+const rank = (table: PgTable) => {
+  const i = INSERT_ORDER.indexOf(table);
+  return i < 0 ? INSERT_ORDER.length : i;
+};
 
 async function postChecks(db: Database, runId: string, plannedMaps: number) {
   const [ledger, maps] = await db.batch([
