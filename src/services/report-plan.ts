@@ -44,7 +44,8 @@ async function read(db: Database, input: PlanInput) {
   ]);
   const analysis = groupAnalysisRows(rows);
   if (!analysis) throw notFound();
-  return { analysis, paid: charges.length > 0, cost: settingsFromRows(['premium_report_cost'], settings).premium_report_cost };
+  // A premium report paid for in the Flask system (imported with legacy_paid, SPEC-WAVE2 §16.1) is never charged again.
+  return { analysis, paid: charges.length > 0 || analysis.legacyPaid, cost: settingsFromRows(['premium_report_cost'], settings).premium_report_cost };
 }
 
 export async function planAndStart(db: Database, input: PlanInput): Promise<Plan> {
