@@ -4,6 +4,7 @@
  * round trip after auth (SPEC §10: reads ≤ 2), and a page past the end still reports the right total.
  * Walked by the super admin, who sees every list.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAdmin, registerUser, type TestApp, userWithPermissions, type TestUser } from '../support/harness.js';
 import { completeAnalysis, createAnalysis } from './content/helpers.js';
@@ -45,6 +46,8 @@ beforeAll(async () => {
   const { starter, methodId } = await seededCatalog(t);
   expect((await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId, discount_code: discount.code })).status).toBe(201);
   pathIds['/api/discount-codes/{id}/usage'] = discount.id;
+  // Flask history is only ever written by the importer (SPEC-WAVE2 §16): one row as it would write it.
+  await t.db.execute(sql`INSERT INTO legacy_transactions (id, user_id, type, credits, created_at) VALUES (gen_random_uuid(), ${admin.id}, 'purchase', 10, now())`);
 });
 afterAll(async () => {
   await t.close();

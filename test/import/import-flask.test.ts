@@ -182,6 +182,19 @@ describe.skipIf(!available)('db:import-flask', () => {
     expect(me.body.data.credits).toBe(BALANCES.alice);
   });
 
+  it('GET /transactions/legacy: own upstream history, newest first; another user needs view_credits', async () => {
+    const alice = (await t.request('POST', '/api/auth/login', { body: { email: 'alice@example.com', password: ALICE_PASSWORD } })).body.data;
+    const own = await t.request('GET', '/api/transactions/legacy', { token: alice.token });
+    expect(own.status, own.text).toBe(200);
+    expect(own.body.data.map((r: any) => [r.type, r.credits, r.amount_usd])).toEqual([['analysis', -10, null], ['purchase', 20, 2.68]]);
+    expect(own.body.pagination.total).toBe(2);
+    const other = await t.request('GET', `/api/transactions/legacy?user_id=${ID.carol}`, { token: alice.token });
+    expect(other.status).toBe(403);
+    const admin = (await t.request('POST', '/api/auth/login', { body: ADMIN })).body.data;
+    const seen = await t.request('GET', `/api/transactions/legacy?user_id=${ID.carol}`, { token: admin.token });
+    expect(seen.body.data).toEqual([expect.objectContaining({ type: 'bonus from client', credits: 999, amount_usd: 37.82, status: 'completed' })]);
+  });
+
   it('payments: amounts to cents, packages and methods matched or made legacy, discounts and counters, review data', async () => {
     const list = await all(sql`SELECT p.*, m.name AS method, m.is_active AS method_active, k.name AS package FROM payments p
       JOIN payment_methods m ON m.id = p.payment_method_id JOIN credit_packages k ON k.id = p.package_id ORDER BY p.created_at, p.credits`);

@@ -240,7 +240,7 @@ export async function fillFixture(db: SourceDatabase, options: { adminEmail: str
   const tx = (id: string, email: string, type: string, credits: number, extra: Record<string, unknown> = {}) =>
     insert(db, 'transactions', { id, user_email: email, type, credits, status: 'completed', created_at: at('2025-12-01 10:00:00'), ...extra });
   await tx('t0000000-0000-4000-8000-000000000001', '  Alice@Example.COM ', 'purchase', 20, { amount_usd: 2.675, reference_id: 'p1' });
-  await tx('t0000000-0000-4000-8000-000000000002', '  Alice@Example.COM ', 'analysis', -10, { reference_id: ID.A1 });
+  await tx('t0000000-0000-4000-8000-000000000002', '  Alice@Example.COM ', 'analysis', -10, { reference_id: ID.A1, created_at: at('2025-12-10 10:00:00') });
   await tx('t0000000-0000-4000-8000-000000000003', 'bob@example.com', 'usage', -10, { reference_id: ID.A2, status: 'refunded' });
   await tx('legacy-tx-4', 'Carol@Example.com', 'bonus from client', 999, { amount_usd: 37.824999999999996, description: 'client-written' });
 
