@@ -29,7 +29,9 @@ export interface Unit {
   inserts: { table: PgTable; values: Record<string, unknown> }[];
   map?: MapRow;
   archive: ArchiveRow[];
-  /** Statements that must run after the inserts of the same chunk (opening balance, referred_by). */
+  /** Opening balance to book with this row (§16.3), once per user; booked per chunk in ONE ledger statement. */
+  opening?: { userId: string; credits: number };
+  /** Statements that must run after the inserts of the same chunk (referred_by, discount counters). */
   after: SQL[];
   /** Statements that must run before the inserts of the same chunk (first import of a natural key). */
   before: SQL[];
@@ -103,7 +105,7 @@ export function unit(partial: Partial<Unit> = {}): Unit {
 
 /** Approximate serialized size of a unit (values as JSON plus a fixed overhead per statement). */
 export function measure(u: Unit): number {
-  let bytes = 200 * (u.inserts.length + u.after.length + u.before.length + u.archive.length + 1);
+  let bytes = 200 * (u.inserts.length + u.after.length + u.before.length + u.archive.length + 1) + (u.opening ? 100 : 0);
   for (const i of u.inserts) bytes += JSON.stringify(i.values).length;
   for (const a of u.archive) bytes += JSON.stringify(a.payload).length;
   return bytes;

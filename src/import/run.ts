@@ -123,7 +123,9 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     report.warnings.push(...problems.warnings);
     if (report.refusals.length) return await finishRefused(options, report, started, log);
 
+    const readStarted = Date.now();
     const snapshot = await readSnapshot(session, present);
+    log(`snapshot read: ${Date.now() - readStarted} ms`);
     await session.close();
     session = undefined;
 
@@ -132,7 +134,9 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       adminEmail: options.adminEmail,
       now: options.now ?? new Date(),
     };
+    const planStarted = Date.now();
     const planned = transform(snapshot, target.state, transformOptions);
+    log(`mapping: ${Date.now() - planStarted} ms`);
     Object.assign(report, { tables: planned.report.tables, totals: planned.report.totals, problems: planned.report.problems });
     report.warnings.push(...planned.report.warnings);
     for (const r of planned.refusals) refuse(r);
@@ -170,6 +174,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
           chunks++;
         }
       }
+      log(`writes: ${chunks} batches`);
       await postChecks(db, runId, planned.steps.reduce((n, s) => n + s.units.filter((u) => u.map).length, 0));
       report.status = 'succeeded';
       report.duration_ms = Date.now() - started;
@@ -241,8 +246,29 @@ function chunkStatements(db: Database, chunk: Unit[], runId: string) {
   if (maps.length) statements.push(db.insert(importMap).values(maps).onConflictDoNothing());
   const archives = chunk.flatMap((u) => u.archive.map((a) => ({ ...a, runId })));
   if (archives.length) statements.push(db.insert(importArchive).values(archives).onConflictDoNothing());
+  const opening = chunk.flatMap((u) => (u.opening ? [u.opening] : []));
+  if (opening.length) statements.push(db.execute(openingBalances(opening)));
   for (const u of chunk) for (const s of u.after) statements.push(db.execute(s as SQL));
   return statements;
+}
+
+/**
+ * The §3 ledger statement for the opening balances of a chunk's users: each balance and its
+ * `opening_balance` row move together, and a user who already has one (unique index) is skipped.
+ */
+function openingBalances(rows: { userId: string; credits: number }[]) {
+  const values = sql.join(rows.map((r) => sql`(${r.userId}::uuid, ${r.credits}::int)`), sql`, `);
+  return sql`
+    WITH source AS (
+      SELECT v.user_id, v.credits FROM (VALUES ${values}) AS v(user_id, credits)
+      WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = v.user_id AND t.type = 'opening_balance')),
+    balance AS (
+      UPDATE users SET credits = users.credits + source.credits, updated_at = now()
+      FROM source WHERE users.id = source.user_id
+      RETURNING users.id AS user_id, users.credits AS balance_after, source.credits AS delta)
+    INSERT INTO transactions (user_id, type, credits, balance_after, description)
+    SELECT balance.user_id, 'opening_balance', balance.delta, balance.balance_after, 'Balance imported from Planlyze (Flask)'
+    FROM balance`;
 }
 
 const INSERT_ORDER: PgTable[] = [

@@ -157,7 +157,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
   const push = (step: Step, u: Unit) => {
     u.bytes = measure(u);
     step.units.push(u);
-    report(step.table).inserted += u.inserts.length > 0 || u.before.length > 0 || u.after.length > 0 ? 1 : 0;
+    report(step.table).inserted += u.inserts.length > 0 || u.before.length > 0 || u.after.length > 0 || u.opening ? 1 : 0;
     report(step.table).archived += u.archive.length;
   };
   const newStep = (table: string): Step => {
@@ -287,7 +287,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
           if (u) {
             problem({ table: 'users', source_id: sid, reason: 'mapped_to_bootstrap_admin', email });
             if (credits > 0) {
-              u.after.push(openingBalance(existing.id, credits));
+              u.opening = { userId: existing.id, credits };
               openingCount++;
               openingCredits += credits;
             }
@@ -384,7 +384,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
         },
       });
       if (credits > 0) {
-        u.after.push(openingBalance(id, credits));
+        u.opening = { userId: id, credits };
         openingCount++;
         openingCredits += credits;
       }
@@ -1083,21 +1083,6 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
   // Not imported by design (§16.3): request logs and seed versions.
   void FREE_SECTIONS;
   return { steps, report: { tables, totals, problems, warnings }, refusals };
-}
-
-/** The §3 ledger statement for an opening balance, booked only if the user has none yet. */
-function openingBalance(userId: string, credits: number) {
-  return sql`
-    WITH source AS (
-      SELECT ${userId}::uuid AS user_id, ${credits}::int AS credits
-      WHERE NOT EXISTS (SELECT 1 FROM transactions WHERE user_id = ${userId}::uuid AND type = 'opening_balance')),
-    balance AS (
-      UPDATE users SET credits = users.credits + source.credits, updated_at = now()
-      FROM source WHERE users.id = source.user_id
-      RETURNING users.id AS user_id, users.credits AS balance_after, source.credits AS delta)
-    INSERT INTO transactions (user_id, type, credits, balance_after, description)
-    SELECT balance.user_id, 'opening_balance', balance.delta, balance.balance_after, 'Balance imported from Planlyze (Flask)'
-    FROM balance`;
 }
 
 /** A referral code derived from the source id, so a dry run and the apply run pick the same one. */
