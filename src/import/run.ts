@@ -308,13 +308,13 @@ async function readTarget(db: Database): Promise<TargetRead> {
     migrations = { count: Number(res.rows[0]?.n ?? 0), lastWhen: Number(res.rows[0]?.last ?? 0) };
   } catch {
     return {
-      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templateKeys: new Set(), referralCodes: new Set() },
+      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templateKeys: new Set(), referralCodes: new Set(), userColumns: new Set() },
       migrations: null,
       running: [],
       identity: { addr: null, port: null, database: '' },
     };
   }
-  const [maps, users, roles, methods, packages, codes, templates, running, identity] = await db.batch([
+  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns] = await db.batch([
     db.execute<{ k: string; target_id: string }>(sql`SELECT source_table || ':' || source_id AS k, target_id FROM import_map`),
     db.execute<{ id: string; email: string; referral_code: string; imported: boolean }>(sql`
       SELECT u.id, u.email, u.referral_code, EXISTS (SELECT 1 FROM import_map m WHERE m.target_table = 'users' AND m.target_id = u.id) AS imported FROM users u`),
@@ -325,6 +325,9 @@ async function readTarget(db: Database): Promise<TargetRead> {
     db.execute<{ template_key: string }>(sql`SELECT template_key FROM email_templates`),
     db.execute<{ id: string; started_at: string }>(sql`SELECT id, started_at::text FROM import_runs WHERE status = 'running'`),
     db.execute<{ addr: string | null; port: number | null; database: string }>(sql`SELECT host(inet_server_addr()) AS addr, inet_server_port() AS port, current_database() AS database`),
+    db.execute<{ column_name: string }>(sql`
+      SELECT column_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'users' AND column_name IN ('email_verified_at', 'signup_bonus_due')`),
   ]);
   return {
     migrations,
@@ -339,6 +342,7 @@ async function readTarget(db: Database): Promise<TargetRead> {
       discountCodes: new Map(codes.rows.map((r) => [r.code, r.id])),
       templateKeys: new Set(templates.rows.map((r) => r.template_key)),
       referralCodes: new Set(users.rows.map((r) => r.referral_code)),
+      userColumns: new Set(columns.rows.map((r) => r.column_name)),
     },
   };
 }

@@ -63,6 +63,8 @@ export interface TargetState {
   discountCodes: Map<string, string>;
   templateKeys: Set<string>;
   referralCodes: Set<string>;
+  /** Columns of `users` that later migrations add (§11: email_verified_at, signup_bonus_due), when present. */
+  userColumns: Set<string>;
 }
 
 export interface TransformOptions {
@@ -383,6 +385,11 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
           updatedAt: ts(row.updated_at) ?? createdAt,
         },
       });
+      // Written only when the email-lifecycle columns exist in this target (SPEC-WAVE2 §11, §16.3).
+      if (target.userColumns.has('email_verified_at') && bool(row.email_verified, false)) {
+        u.after.push(sql`UPDATE users SET email_verified_at = ${createdAt} WHERE id = ${id} AND email_verified_at IS NULL`);
+      }
+      if (target.userColumns.has('signup_bonus_due')) u.after.push(sql`UPDATE users SET signup_bonus_due = false WHERE id = ${id}`);
       if (credits > 0) {
         u.opening = { userId: id, credits };
         openingCount++;

@@ -66,6 +66,8 @@ describe.skipIf(!available)('db:import-flask', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
+    // The email-lifecycle columns of SPEC-WAVE2 §11 (a no-op once that migration is in): the importer fills them when present.
+    await t.db.execute(sql`ALTER TABLE users ADD COLUMN IF NOT EXISTS email_verified_at timestamptz, ADD COLUMN IF NOT EXISTS signup_bonus_due boolean NOT NULL DEFAULT true`);
     source = await createSourceDatabase(SOURCE_ADMIN_URL);
     await fillFixture(source, { adminEmail: ADMIN.email });
   }, 120_000);
@@ -151,6 +153,9 @@ describe.skipIf(!available)('db:import-flask', () => {
     const dave = await one(sql`SELECT * FROM users WHERE id = ${uuidv5(`users:${DAVE_SOURCE_ID}`)}`);
     expect(dave).toMatchObject({ email: 'dave@example.com', is_active: false });
     expect(dave.referral_code).not.toBe('A1B2C3D4'); // taken by alice: regenerated
+    expect(new Date(alice.email_verified_at).toISOString()).toBe('2025-11-02T12:00:00.000Z'); // verified upstream → its created_at
+    expect(bob.email_verified_at).toBeNull();
+    expect([alice.signup_bonus_due, bob.signup_bonus_due, carol.signup_bonus_due]).toEqual([false, false, false]);
     const admins = await all(sql`SELECT id FROM users WHERE email = ${ADMIN.email}`);
     expect(admins).toHaveLength(1); // the bootstrap admin was reused, not duplicated
     expect(dryReport.problems).toContainEqual(expect.objectContaining({ reason: 'mapped_to_bootstrap_admin' }));
