@@ -101,8 +101,8 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       refuse({ code: 'same_database', message: 'source and target are the same database' });
     }
     for (const running of target.running) {
-      if (Date.now() - new Date(running.started_at).getTime() > STALE_RUN_MS && !options.dryRun) {
-        report.warnings.push(`import run ${running.id} has been running for more than 6 h: taken over`);
+      if (Date.now() - new Date(running.started_at).getTime() > STALE_RUN_MS) {
+        report.warnings.push(`import run ${running.id} has been running for more than 6 h: ${options.dryRun ? 'an apply run would take it over' : 'taken over'}`);
       } else {
         refuse({ code: 'import_running', message: `import run ${running.id} is running`, details: { run_id: running.id } });
       }

@@ -107,6 +107,40 @@ describe.skipIf(!available)('db:import-flask', () => {
     }
   }, 60_000);
 
+  it('refuses while another import runs; a run older than 6 h is taken over with a warning', async () => {
+    await t.db.execute(sql`INSERT INTO import_runs (mode, status, source_fingerprint) VALUES ('apply', 'running', 'elsewhere')`);
+    try {
+      const busy = await runImport(options({ dryRun: true }));
+      expect(busy.exitCode).toBe(2);
+      expect(busy.report.refusals.map((r) => r.code)).toEqual(['import_running']);
+      await t.db.execute(sql`UPDATE import_runs SET started_at = now() - interval '7 hours'`);
+      const stale = await runImport(options({ dryRun: true }));
+      expect(stale.exitCode).toBe(0);
+      expect(stale.report.warnings.join('\n')).toMatch(/running for more than 6 h/);
+    } finally {
+      await t.db.execute(sql`DELETE FROM import_runs`);
+    }
+  }, 60_000);
+
+  it('refuses a source missing a first-day table or column; later columns and tables may be absent (warnings)', async () => {
+    const old = await createSourceDatabase(SOURCE_ADMIN_URL);
+    try {
+      await old.query('DROP TABLE referrals; ALTER TABLE users DROP COLUMN credits');
+      const refused = await runImport(options({ dryRun: true, sourceUrl: old.url }));
+      expect(refused.exitCode).toBe(2);
+      expect(refused.report.refusals.map((r) => r.message).sort()).toEqual(['source column users.credits is missing', 'source table referrals is missing']);
+      await old.query('CREATE TABLE referrals (id varchar(36) PRIMARY KEY, referrer_email varchar(255) NOT NULL, referred_email varchar(255) NOT NULL, referral_code varchar(50) NOT NULL, status varchar(50), rewarded_at timestamp, created_at timestamp)');
+      await old.query('ALTER TABLE users ADD COLUMN credits integer; ALTER TABLE users DROP COLUMN display_name; DROP TABLE social_media');
+      await old.query(`INSERT INTO users (id, email, credits, referral_code) VALUES ('0ld00000-0000-4000-8000-000000000001', 'old@example.com', 2, 'OLD00001')`);
+      const ok = await runImport(options({ dryRun: true, sourceUrl: old.url }));
+      expect(ok.exitCode, JSON.stringify(ok.report.refusals)).toBe(0);
+      expect(ok.report.warnings).toEqual(expect.arrayContaining(['column users.display_name is absent: read as NULL', 'table social_media is absent: nothing to import from it']));
+      expect(ok.report.tables.users).toMatchObject({ read: 1, inserted: 1 });
+    } finally {
+      await old.drop();
+    }
+  }, 60_000);
+
   let dryReport: Awaited<ReturnType<typeof runImport>>['report'];
 
   it('dry run: reads and plans everything, writes nothing, and reports what it would do', async () => {
