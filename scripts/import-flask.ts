@@ -1,6 +1,6 @@
 /**
  * `npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import]
- *   [--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]`
+ *   [--templates=keep-target|prefer-source] [--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]`
  *
  * Imports a Planlyze (Flask) PostgreSQL database into this API's database (SPEC-WAVE2 §16, §0.1).
  * Source: `--source` or FLASK_DATABASE_URL, read in one REPEATABLE READ READ ONLY snapshot.
@@ -17,7 +17,7 @@ import { runImport } from '../src/import/run.js';
 import { MIGRATIONS_FOLDER, openAppDatabase } from '../src/local/app-database.js';
 
 const USAGE =
-  'usage: npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import] ' +
+  'usage: npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import] [--templates=keep-target|prefer-source] ' +
   '[--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]';
 
 async function main(): Promise<number> {
@@ -26,6 +26,7 @@ async function main(): Promise<number> {
       source: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'pending-payments': { type: 'string' },
+      templates: { type: 'string', default: 'keep-target' },
       'allow-nonempty-target': { type: 'boolean', default: false },
       'confirm-production': { type: 'boolean', default: false },
       'batch-size': { type: 'string', default: '500' },
@@ -40,7 +41,8 @@ async function main(): Promise<number> {
   const source = values.source ?? process.env.FLASK_DATABASE_URL;
   const pending = values['pending-payments'];
   const batchSize = Number(values['batch-size']);
-  if (!source || (pending !== undefined && pending !== 'skip' && pending !== 'import') || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
+  const templates = values.templates;
+  if (!source || (templates !== 'keep-target' && templates !== 'prefer-source') || (pending !== undefined && pending !== 'skip' && pending !== 'import') || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
     console.error(USAGE);
     return 2;
   }
@@ -53,6 +55,7 @@ async function main(): Promise<number> {
       db: createDb(database.databaseUrl, { queryTimeoutMs: 120_000 }),
       dryRun: values['dry-run'],
       pendingPayments: pending as 'skip' | 'import' | undefined,
+      templates,
       allowNonemptyTarget: values['allow-nonempty-target'],
       confirmProduction: values['confirm-production'],
       appEnv: config.appEnv,

@@ -38,6 +38,7 @@ export interface ImportOptions {
   sourceUrl: string;
   db: Database;
   dryRun: boolean;
+  templates?: 'keep-target' | 'prefer-source';
   /** Not given + pending payments in the source → refusal (§16.4.9). */
   pendingPayments?: 'skip' | 'import';
   allowNonemptyTarget?: boolean;
@@ -131,6 +132,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
 
     const transformOptions: TransformOptions = {
       pendingPayments: options.pendingPayments ?? 'refuse',
+      templates: options.templates ?? 'keep-target',
       adminEmail: options.adminEmail,
       now: options.now ?? new Date(),
     };
@@ -308,7 +310,7 @@ async function readTarget(db: Database): Promise<TargetRead> {
     migrations = { count: Number(res.rows[0]?.n ?? 0), lastWhen: Number(res.rows[0]?.last ?? 0) };
   } catch {
     return {
-      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templateKeys: new Set(), referralCodes: new Set(), userColumns: new Set() },
+      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(), userColumns: new Set() },
       migrations: null,
       running: [],
       identity: { addr: null, port: null, database: '' },
@@ -322,7 +324,8 @@ async function readTarget(db: Database): Promise<TargetRead> {
     db.execute<{ id: string; name: string; name_ar: string | null }>(sql`SELECT id, name, name_ar FROM payment_methods`),
     db.execute<{ id: string; credits: number; cents: string }>(sql`SELECT id, credits, (price_usd * 100)::bigint::text AS cents FROM credit_packages`),
     db.execute<{ id: string; code: string }>(sql`SELECT id, lower(code) AS code FROM discount_codes`),
-    db.execute<{ template_key: string }>(sql`SELECT template_key FROM email_templates`),
+    db.execute<{ id: string; template_key: string; texts: string }>(sql`
+      SELECT id, template_key, concat_ws(' ', subject_en, subject_ar, body_en, body_ar) AS texts FROM email_templates WHERE template_key NOT LIKE 'legacy\_%'`),
     db.execute<{ id: string; started_at: string }>(sql`SELECT id, started_at::text FROM import_runs WHERE status = 'running'`),
     db.execute<{ addr: string | null; port: number | null; database: string }>(sql`SELECT host(inet_server_addr()) AS addr, inet_server_port() AS port, current_database() AS database`),
     db.execute<{ column_name: string }>(sql`
@@ -340,7 +343,12 @@ async function readTarget(db: Database): Promise<TargetRead> {
       methods: methods.rows.map((r) => ({ id: r.id, name: r.name, nameAr: r.name_ar })),
       packages: packages.rows.map((r) => ({ id: r.id, credits: Number(r.credits), priceCents: BigInt(r.cents) })),
       discountCodes: new Map(codes.rows.map((r) => [r.code, r.id])),
-      templateKeys: new Set(templates.rows.map((r) => r.template_key)),
+      templates: new Map(
+        templates.rows.map((r) => [
+          r.template_key,
+          { id: r.id, variables: new Set([...r.texts.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!)) },
+        ]),
+      ),
       referralCodes: new Set(users.rows.map((r) => r.referral_code)),
       userColumns: new Set(columns.rows.map((r) => r.column_name)),
     },

@@ -61,7 +61,8 @@ export interface TargetState {
   methods: { id: string; name: string; nameAr: string | null }[];
   packages: { id: string; credits: number; priceCents: bigint }[];
   discountCodes: Map<string, string>;
-  templateKeys: Set<string>;
+  /** Target email templates by key, with the placeholders their current texts use (the declared variables). */
+  templates: Map<string, { id: string; variables: Set<string> }>;
   referralCodes: Set<string>;
   /** Columns of `users` that later migrations add (§11: email_verified_at, signup_bonus_due), when present. */
   userColumns: Set<string>;
@@ -69,6 +70,8 @@ export interface TargetState {
 
 export interface TransformOptions {
   pendingPayments: 'refuse' | 'skip' | 'import';
+  /** `prefer-source`: a source template mapping to a product template replaces its texts (first import only). */
+  templates?: 'keep-target' | 'prefer-source';
   adminEmail?: string;
   now: Date;
 }
@@ -92,6 +95,15 @@ const ROLE_NAME = /^[A-Za-z0-9_-]{2,50}$/;
 /** A payment proof larger than this (text) cannot travel in one 4 MB batch: dropped and reported. */
 const MAX_PROOF_CHARS = 3_500_000;
 const LEGACY_PACKAGE_ID = uuidv5('synthetic:credit_packages:legacy_purchase');
+
+/** Upstream template keys → this product's template keys (§16.3). */
+const TEMPLATE_KEYS: Record<string, string> = {
+  low_credits: 'credits_low',
+  shared_report_accessed: 'share_opened',
+  referral_bonus_referrer: 'referral_reward',
+  ngo_request_status_change: 'ngo_request_reviewed',
+  ngo_request_new: 'admin_ngo_request',
+};
 
 const PREF_KEYS: Record<string, NotificationType | null> = {
   analysis_complete: 'analysis_completed',
@@ -1016,7 +1028,25 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
     const decisions: Record<string, string> = {};
     for (const row of source.email_templates) {
       const sid = String(row.id);
-      const key = (str(row.template_key) ?? '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+      const sourceKey = str(row.template_key) ?? '';
+      const key = sourceKey.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+      const product = target.templates.get(TEMPLATE_KEYS[sourceKey] ?? sourceKey);
+      if (options.templates === 'prefer-source' && product && row.subject_en && row.subject_ar && row.body_en && row.body_ar) {
+        const texts = [row.subject_en, row.subject_ar, row.body_en, row.body_ar].map(String);
+        const used = new Set(texts.flatMap((x) => [...x.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!)));
+        const conditional = texts.some((x) => x.includes('{{#'));
+        if (!conditional && [...used].every((v) => product.variables.has(v))) {
+          const u = begin('email_templates', sid, 'email_templates', product.id);
+          if (!u) continue;
+          decisions[key] = `replaced the texts of ${TEMPLATE_KEYS[sourceKey] ?? sourceKey}`;
+          u.before.push(sql`
+            UPDATE email_templates SET subject_en = ${texts[0]}, subject_ar = ${texts[1]}, body_en = ${texts[2]}, body_ar = ${texts[3]}, updated_at = now()
+            WHERE id = ${product.id}`);
+          push(step, u);
+          continue;
+        }
+        problem({ table: 'email_templates', source_id: sid, reason: conditional ? 'template_conditional' : 'template_undeclared_variable', detail: sourceKey });
+      }
       const legacyKey = `legacy_${key}`.slice(0, 64);
       if (!row.subject_en || !row.body_en || !row.subject_ar || !row.body_ar) {
         skip('email_templates', sid, 'missing_text');

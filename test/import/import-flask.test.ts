@@ -355,3 +355,37 @@ describe.skipIf(!available)('db:import-flask', () => {
     }
   });
 });
+
+describe.skipIf(!available)('db:import-flask --templates=prefer-source', () => {
+  let t: TestApp;
+  let source: SourceDatabase;
+  beforeAll(async () => {
+    t = await createTestApp();
+    source = await createSourceDatabase(SOURCE_ADMIN_URL);
+    const tpl = (id: string, key: string, bodyEn: string) =>
+      source.query(`INSERT INTO email_templates (id, template_key, name, subject_en, subject_ar, body_en, body_ar) VALUES ($1, $2, $2, 'Subject', 'الموضوع', $3, 'نص {{name}}')`, [id, key, bodyEn]);
+    await tpl('e1000000-0000-4000-8000-000000000001', 'payment_approved', 'Hi {{name}}, {{credits}} credits are yours.');
+    await tpl('e1000000-0000-4000-8000-000000000002', 'payment_rejected', '{{#if reason}}Because {{reason}}{{/if}}');
+    await tpl('e1000000-0000-4000-8000-000000000003', 'analysis_completed', 'Hi {{name}}, see {{secret_link}}');
+  }, 120_000);
+  afterAll(async () => {
+    await source?.drop();
+    await t?.close();
+  });
+
+  it('replaces a product template only without conditionals and with declared variables; the rest become inactive legacy_<key>', async () => {
+    const result = await runImport({
+      sourceUrl: source.url, db: t.db, dryRun: false, appEnv: 'test', adminEmail: ADMIN.email, templates: 'prefer-source',
+      expectedMigrations: { count: journal.entries.length, lastWhen: journal.entries.at(-1)!.when },
+    });
+    expect(result.exitCode, result.report.error).toBe(0);
+    const rows = (await t.db.execute<{ template_key: string; body_en: string; is_active: boolean }>(sql`SELECT template_key, body_en, is_active FROM email_templates ORDER BY template_key`)).rows;
+    const byKey = Object.fromEntries(rows.map((r) => [r.template_key, r]));
+    expect(byKey.payment_approved!.body_en).toBe('Hi {{name}}, {{credits}} credits are yours.');
+    expect(byKey.payment_rejected!.body_en).not.toContain('{{#if');
+    expect(byKey.analysis_completed!.body_en).not.toContain('secret_link');
+    expect(byKey.legacy_payment_rejected).toMatchObject({ is_active: false });
+    expect(byKey.legacy_analysis_completed).toMatchObject({ is_active: false });
+    expect(result.report.problems.map((p) => p.reason).sort()).toEqual(['template_conditional', 'template_undeclared_variable']);
+  }, 60_000);
+});
