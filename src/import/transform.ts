@@ -697,6 +697,12 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
       const currency = (str(row.currency_code) ?? 'USD').trim().toUpperCase();
       if (currency !== 'USD') {
         nonUsd++;
+        // Upstream stored client-sent figures unchecked: flag a currency amount that is not amount × rate (one cent of slack).
+        const rate = row.exchange_rate === null ? null : Number(row.exchange_rate);
+        const local = row.currency_amount === null ? null : Number(row.currency_amount);
+        if (rate !== null && local !== null && Math.abs(Number(row.amount_usd ?? 0) * rate - local) > 0.01) {
+          problem({ table: 'payments', source_id: sid, reason: 'currency_amount_mismatch', detail: currency });
+        }
         archiveRow(u, 'payments', sid, 'currency_detail', {
           currency_code: currency, currency_amount: row.currency_amount, exchange_rate: row.exchange_rate, amount_usd: row.amount_usd,
         });
@@ -727,11 +733,12 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
       push(step, u);
     }
     totals.payments_non_usd = nonUsd;
+    totals.payments_imported_pending = plannedPayments.filter((p) => p.status === 'pending').length;
     void discountCodeUserUses;
   }
 
   // ─── analyses (+ sections) ─────────────────────────────────────────────────
-  const analysisOwner = new Map<string, { id: string; userId: string; email: string; deleted: boolean }>();
+  const analysisOwner = new Map<string, { id: string; userId: string; email: string; deleted: boolean; paidPremium: boolean }>();
   {
     const step = newStep('analyses');
     const paid = new Set<string>();
@@ -762,16 +769,16 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
         continue;
       }
       const deleted = bool(row.is_deleted, false);
-      analysisOwner.set(sid, { id, userId, email, deleted });
+      const tier = str(row.report_type) === 'premium' ? 'premium' : 'free';
+      const isPaid = tier === 'premium' && paid.has(sid);
+      analysisOwner.set(sid, { id, userId, email, deleted, paidPremium: isPaid });
       const u = begin('analyses', sid, 'analyses', id);
       if (!u) continue;
       if (charLength(idea) > 10000) {
         archiveRow(u, 'analyses', sid, 'idea_cut', { business_idea: idea });
         idea = cut(idea, 10000)!;
       }
-      const tier = str(row.report_type) === 'premium' ? 'premium' : 'free';
       const lang = (str(row.report_language) ?? '').toLowerCase();
-      const isPaid = tier === 'premium' && paid.has(sid);
       if (tier === 'premium') {
         if (isPaid) legacyPaid++;
         else {
@@ -878,6 +885,8 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
   // ─── referrals (then users.referred_by) ────────────────────────────────────
   {
     const step = newStep('referrals');
+    const paidPremiumOwners = new Set([...analysisOwner.values()].filter((a) => a.paidPremium).map((a) => a.userId));
+    let joinedQualifying = 0;
     const referredTaken = new Set<string>();
     const edges = new Set<string>();
     for (const row of [...source.referrals].sort((a, b) => String(a.created_at ?? '').localeCompare(String(b.created_at ?? '')))) {
@@ -906,6 +915,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
       const u = begin('referrals', sid, 'referrals', id);
       if (!u) continue;
       const rewarded = str(row.status) === 'rewarded';
+      if (!rewarded && paidPremiumOwners.has(referred)) joinedQualifying++;
       u.inserts.push({
         table: referrals,
         values: { id, referrerId: referrer, referredId: referred, status: rewarded ? 'rewarded' : 'joined', rewardedAt: rewarded ? (ts(row.rewarded_at) ?? ts(row.created_at) ?? importTime) : null, createdAt: ts(row.created_at) ?? importTime },
@@ -913,6 +923,8 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
       u.after.push(sql`UPDATE users SET referred_by = ${referrer} WHERE id = ${referred} AND referred_by IS NULL`);
       push(step, u);
     }
+    // §16.3: no bonus is booked at import; these pay on the referred user's next qualifying event (§10).
+    totals.referrals_joined_already_qualifying = joinedQualifying;
   }
 
   // ─── notifications ─────────────────────────────────────────────────────────

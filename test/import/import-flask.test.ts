@@ -254,7 +254,12 @@ describe.skipIf(!available)('db:import-flask', () => {
     expect(codes.find((c) => c.code === 'BOTH')).toMatchObject({ discount_percent: 5, discount_amount: null });
     const redemptions = await all(sql`SELECT status FROM discount_redemptions ORDER BY status`);
     expect(redemptions.map((r) => r.status)).toEqual(['confirmed', 'confirmed']);
-    expect(await all(sql`SELECT source_id, reason FROM import_archive WHERE reason = 'currency_detail'`)).toHaveLength(1);
+    expect(await all(sql`SELECT source_id, reason FROM import_archive WHERE reason = 'currency_detail'`)).toHaveLength(2);
+    // bob: 9.99 USD × 12000 = 119880 SYP, consistent; carol's rejected one says 5 SYP: flagged
+    expect(dryReport.problems.filter((p) => p.reason === 'currency_amount_mismatch')).toEqual([
+      { table: 'payments', source_id: 'p0000000-0000-4000-8000-000000000003', reason: 'currency_amount_mismatch', detail: 'SYP' },
+    ]);
+    expect(dryReport.totals.payments_imported_pending).toBe(1);
   });
 
   it('analyses: tiers, migrated market, invalid tabs failed and archived, legacy_paid, deleted, short ideas archived', async () => {
