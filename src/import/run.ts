@@ -243,11 +243,19 @@ function chunkStatements(db: Database, chunk: Unit[], runId: string) {
   }
   // Parents before children, whichever unit of the chunk brought them (a legacy method, the synthetic package).
   const ordered = [...byTable.keys()].sort((x, y) => rank(x) - rank(y));
-  for (const table of ordered) statements.push(db.insert(table).values(byTable.get(table)! as any).onConflictDoNothing());
+  for (const table of ordered) {
+    // PostgreSQL binds at most 65,535 parameters per statement: large chunks are split per table.
+    const rows = byTable.get(table)!;
+    const columns = Math.max(...rows.map((r) => Object.keys(r).length));
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns));
+    for (let i = 0; i < rows.length; i += perStatement) {
+      statements.push(db.insert(table).values(rows.slice(i, i + perStatement) as any).onConflictDoNothing());
+    }
+  }
   const maps = chunk.flatMap((u) => (u.map ? [{ ...u.map, runId }] : []));
-  if (maps.length) statements.push(db.insert(importMap).values(maps).onConflictDoNothing());
+  for (let i = 0; i < maps.length; i += 5000) statements.push(db.insert(importMap).values(maps.slice(i, i + 5000)).onConflictDoNothing());
   const archives = chunk.flatMap((u) => u.archive.map((a) => ({ ...a, runId })));
-  if (archives.length) statements.push(db.insert(importArchive).values(archives).onConflictDoNothing());
+  for (let i = 0; i < archives.length; i += 5000) statements.push(db.insert(importArchive).values(archives.slice(i, i + 5000)).onConflictDoNothing());
   const opening = chunk.flatMap((u) => (u.opening ? [u.opening] : []));
   if (opening.length) statements.push(db.execute(openingBalances(opening)));
   for (const u of chunk) for (const s of u.after) statements.push(db.execute(s as SQL));
@@ -272,6 +280,8 @@ function openingBalances(rows: { userId: string; credits: number }[]) {
     SELECT balance.user_id, 'opening_balance', balance.delta, balance.balance_after, 'Balance imported from Planlyze (Flask)'
     FROM balance`;
 }
+
+const MAX_PARAMS = 30_000;
 
 const INSERT_ORDER: PgTable[] = [
   roles, users, creditPackages, paymentMethods, discountCodes, legacyTransactions, payments, discountRedemptions,
