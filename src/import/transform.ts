@@ -15,7 +15,6 @@ import {
   chatConversations,
   creditPackages,
   discountCodes,
-  discountCodeUserUses,
   discountRedemptions,
   emailTemplates,
   legacyTransactions,
@@ -33,7 +32,7 @@ import {
 } from '../db/schema.js';
 import { httpsUrlOrImageDataUrl } from '../schemas/common.js';
 import { ProfileFields } from '../schemas/user.js';
-import { FREE_SECTIONS, sectionsForTier } from '../services/analyses.js';
+import { sectionsForTier } from '../services/analyses.js';
 import { newReferralCode } from '../services/referral-codes.js';
 import { isSettingKey, SETTINGS } from '../services/settings.js';
 import { isPlainObject, readJson } from './json.js';
@@ -44,7 +43,6 @@ import {
   targetIdOf,
   unit,
   uuidv5,
-  type ArchiveRow,
   type ImportReport,
   type Problem,
   type TableReport,
@@ -734,7 +732,6 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
     }
     totals.payments_non_usd = nonUsd;
     totals.payments_imported_pending = plannedPayments.filter((p) => p.status === 'pending').length;
-    void discountCodeUserUses;
   }
 
   // ─── analyses (+ sections) ─────────────────────────────────────────────────
@@ -1129,8 +1126,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
     warnings.push(`${table}: ${rows.length} rows archived (this build has no ${table} table yet)`);
   }
 
-  // Not imported by design (§16.3): request logs and seed versions.
-  void FREE_SECTIONS;
+  // Not imported by design (§16.3): api_request_logs (bodies, codes, tokens) and seed_versions are never read.
   return { steps, report: { tables, totals, problems, warnings }, refusals };
 }
 
@@ -1172,4 +1168,3 @@ export function migrateMarket(value: unknown): unknown {
   return out;
 }
 
-export type { ArchiveRow };
