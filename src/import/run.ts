@@ -320,13 +320,13 @@ async function readTarget(db: Database): Promise<TargetRead> {
     migrations = { count: Number(res.rows[0]?.n ?? 0), lastWhen: Number(res.rows[0]?.last ?? 0) };
   } catch {
     return {
-      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(), userColumns: new Set() },
+      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(), userColumns: new Set(), openingBalances: new Map() },
       migrations: null,
       running: [],
       identity: { addr: null, port: null, database: '' },
     };
   }
-  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns] = await db.batch([
+  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening] = await db.batch([
     db.execute<{ k: string; target_id: string }>(sql`SELECT source_table || ':' || source_id AS k, target_id FROM import_map`),
     db.execute<{ id: string; email: string; referral_code: string; imported: boolean }>(sql`
       SELECT u.id, u.email, u.referral_code, EXISTS (SELECT 1 FROM import_map m WHERE m.target_table = 'users' AND m.target_id = u.id) AS imported FROM users u`),
@@ -341,6 +341,7 @@ async function readTarget(db: Database): Promise<TargetRead> {
     db.execute<{ column_name: string }>(sql`
       SELECT column_name FROM information_schema.columns
       WHERE table_schema = current_schema() AND table_name = 'users' AND column_name IN ('email_verified_at', 'signup_bonus_due')`),
+    db.execute<{ user_id: string; credits: number }>(sql`SELECT user_id, credits FROM transactions WHERE type = 'opening_balance'`),
   ]);
   return {
     migrations,
@@ -361,6 +362,7 @@ async function readTarget(db: Database): Promise<TargetRead> {
       ),
       referralCodes: new Set(users.rows.map((r) => r.referral_code)),
       userColumns: new Set(columns.rows.map((r) => r.column_name)),
+      openingBalances: new Map(opening.rows.map((r) => [r.user_id, Number(r.credits)])),
     },
   };
 }

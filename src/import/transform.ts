@@ -62,6 +62,8 @@ export interface TargetState {
   /** Target email templates by key, with the placeholders their current texts use (the declared variables). */
   templates: Map<string, { id: string; variables: Set<string> }>;
   referralCodes: Set<string>;
+  /** Opening balance already booked, per target user id. */
+  openingBalances: Map<string, number>;
   /** Columns of `users` that later migrations add (§11: email_verified_at, signup_bonus_due), when present. */
   userColumns: Set<string>;
 }
@@ -283,6 +285,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
     let openingCount = 0;
     let openingCredits = 0;
     let regenerated = 0;
+    let drift = 0;
     for (const row of [...source.users].sort((a, b) => String(a.created_at ?? '').localeCompare(String(b.created_at ?? '')))) {
       const sid = String(row.id);
       const email = lowerEmail(row.email);
@@ -314,7 +317,14 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
       userIds.set(email, id);
       userCreated.set(email, ts(row.created_at) ?? importTime);
       const u = begin('users', sid, 'users', id);
-      if (!u) continue;
+      if (!u) {
+        // §0.1: no re-sync at cut-over, but a balance that moved in the source since the import is reported.
+        if ((target.openingBalances.get(id) ?? 0) !== credits) {
+          drift++;
+          problem({ table: 'users', source_id: sid, reason: 'balance_drift', email, detail: `${target.openingBalances.get(id) ?? 0} → ${credits}` });
+        }
+        continue;
+      }
 
       const hash = str(row.password_hash);
       const passwordHash = hash && BCRYPT.test(hash) ? hash : UNSET_PASSWORD;
@@ -412,6 +422,7 @@ export function transform(source: Snapshot, target: TargetState, options: Transf
     totals.users_unverified = source.users.length - verified;
     totals.opening_balances = { count: openingCount, credits: openingCredits };
     totals.referral_codes_regenerated = regenerated;
+    totals.balance_drift = drift;
   }
   const userOf = (email: unknown) => userIds.get(lowerEmail(email));
 

@@ -338,8 +338,25 @@ describe.skipIf(!available)('db:import-flask', () => {
     const again = await runImport(options());
     expect(again.exitCode, again.report.error).toBe(0);
     for (const [table, r] of Object.entries(again.report.tables)) expect(r.inserted, table).toBe(0);
+    expect(again.report.totals.balance_drift).toBe(0);
     const after = await fingerprint();
     for (const table of TARGET_TABLES.filter((x) => x !== 'import_runs')) expect(after[table], table).toBe(before[table]);
+  }, 60_000);
+
+  it('a later run imports only rows new in the source, and reports a balance that moved without booking it', async () => {
+    await source.query(`UPDATE users SET credits = 40 WHERE id = $1`, [ID.alice]);
+    await source.query(`INSERT INTO notifications (id, user_email, type, title, message) VALUES ('n0000000-0000-4000-8000-000000000009', 'bob@example.com', 'credits_added', 'late', 'late')`);
+    try {
+      const later = await runImport(options());
+      expect(later.exitCode, later.report.error).toBe(0);
+      expect(later.report.tables.notifications).toMatchObject({ inserted: 1, already_present: 2 });
+      expect(later.report.totals.balance_drift).toBe(1);
+      expect(later.report.problems).toContainEqual({ table: 'users', source_id: ID.alice, reason: 'balance_drift', email: 'alice@example.com', detail: '25 → 40' });
+      expect(Number((await one(sql`SELECT credits FROM users WHERE id = ${ID.alice}`)).credits)).toBe(BALANCES.alice);
+      expect((await ledgerInvariant(t, ID.alice)).ledgerSum).toBe(BALANCES.alice);
+    } finally {
+      await source.query(`UPDATE users SET credits = 25 WHERE id = $1`, [ID.alice]);
+    }
   }, 60_000);
 
   it('auth: a bcrypt user logs in with the old password and is re-hashed to scrypt; an !unset user gets the generic 401', async () => {
