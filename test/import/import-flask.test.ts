@@ -38,7 +38,10 @@ const TARGET_TABLES = [
   'activity_feed', 'audit_logs', 'email_templates', 'system_settings', 'import_runs', 'import_map', 'import_archive',
 ];
 
-describe.skipIf(!available)('db:import-flask', () => {
+/** The target on PGlite always, and on PostgreSQL too when TEST_DATABASE_URL is set (the source is always PostgreSQL). */
+const TARGETS = [{ kind: 'pglite' as const }, ...(process.env.TEST_DATABASE_URL ? [{ kind: 'pg' as const }] : [])];
+
+describe.skipIf(!available).each(TARGETS)('db:import-flask (target: $kind)', ({ kind }) => {
   let t: TestApp;
   let source: SourceDatabase;
   const lines: string[] = [];
@@ -65,7 +68,7 @@ describe.skipIf(!available)('db:import-flask', () => {
   const all = async <T = any>(q: ReturnType<typeof sql>) => (await t.db.execute(q)).rows as T[];
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, { databaseKind: kind });
     // The email-lifecycle columns of SPEC-WAVE2 §11 (a no-op once that migration is in): the importer fills them when present.
     await t.db.execute(sql`ALTER TABLE users ADD COLUMN IF NOT EXISTS email_verified_at timestamptz, ADD COLUMN IF NOT EXISTS signup_bonus_due boolean NOT NULL DEFAULT true`);
     source = await createSourceDatabase(SOURCE_ADMIN_URL);
