@@ -110,6 +110,15 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask (target: $kind)', ({ 
     }
   }, 60_000);
 
+  it.skipIf(kind !== 'pg')('refuses a source that is the target database itself', async () => {
+    const name = (await one<{ db: string }>(sql`SELECT current_database() AS db`)).db;
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${name}`;
+    const same = await runImport(options({ dryRun: true, sourceUrl: url.toString() }));
+    expect(same.exitCode).toBe(2);
+    expect(same.report.refusals.map((r) => r.code)).toContain('same_database');
+  });
+
   it('refuses while another import runs; a run older than 6 h is taken over with a warning', async () => {
     await t.db.execute(sql`INSERT INTO import_runs (mode, status, source_fingerprint) VALUES ('apply', 'running', 'elsewhere')`);
     try {
