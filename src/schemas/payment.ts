@@ -58,7 +58,9 @@ export const PaymentSchema = z.object({
   created_at: isoDate,
   updated_at: isoDate,
 });
-export const PaymentDetailSchema = PaymentSchema.extend({ payment_proof: z.string() });
+export const PaymentDetailSchema = PaymentSchema.extend({
+  payment_proof: z.string().nullable().describe('null only for a payment imported from the Flask app without a usable proof'),
+});
 export type PaymentDto = z.infer<typeof PaymentSchema>;
 
 /**

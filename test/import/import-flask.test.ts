@@ -259,6 +259,13 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask (target: $kind)', ({ 
     const pending = list.find((p) => p.status === 'pending')!;
     expect(pending.notes).toMatch(/^\[imported: verify amount and credits\]/);
     expect(pending.reviewed_at).toBeNull();
+    expect(pending.payment_proof).toBeNull(); // allowed for imports only (payments_proof_unless_imported)
+    const admin = (await t.request('POST', '/api/auth/login', { body: ADMIN })).body.data;
+    const detail = await t.request('GET', `/api/payments/${pending.id}`, { token: admin.token });
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.body.data).toMatchObject({ payment_proof: null, status: 'pending', credits: 500 });
+    await expect(t.db.execute(sql`INSERT INTO payments (user_id, package_id, payment_method_id, credits, list_price_usd, amount_usd, payment_proof)
+      VALUES (${pending.user_id}, ${pending.package_id}, ${pending.payment_method_id}, 1, 1, 1, NULL)`)).rejects.toThrow();
     // No purchase rows: the balances already hold them.
     expect(await all(sql`SELECT id FROM transactions WHERE type = 'purchase'`)).toEqual([]);
     const codes = await all(sql`SELECT code, discount_percent, discount_amount, max_uses, uses_count, per_user_limit FROM discount_codes WHERE code IN ('SAVE10', 'BOTH')`);

@@ -258,7 +258,7 @@ export async function fillFixture(db: SourceDatabase, options: { adminEmail: str
   await pay('p0000000-0000-4000-8000-000000000001', '  Alice@Example.COM ', { original_amount: 11.1, amount_usd: 9.99, discount_code: 'save10', approved_by: options.adminEmail, approved_at: at('2025-12-02 11:00:00') });
   await pay('p0000000-0000-4000-8000-000000000002', 'bob@example.com', { discount_code: 'SAVE10', payment_method: 'Western Union', currency_code: 'SYP', currency_amount: 119880, exchange_rate: 12000 });
   await pay('p0000000-0000-4000-8000-000000000003', 'Carol@Example.com', { status: 'rejected', notes: 'الإيصال غير واضح', payment_method: null, currency_code: 'syp', currency_amount: 5, exchange_rate: 12000 });
-  await pay('p0000000-0000-4000-8000-000000000004', 'Carol@Example.com', { status: 'pending', credits: 500, amount_usd: 1 });
+  await pay('p0000000-0000-4000-8000-000000000004', 'Carol@Example.com', { status: 'pending', credits: 500, amount_usd: 1, payment_proof: null });
   await pay('p0000000-0000-4000-8000-000000000005', 'Carol@Example.com', { amount_usd: 0, original_amount: null });
 
   const analysis = (id: string, email: string, extra: Record<string, unknown>) =>
