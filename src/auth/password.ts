@@ -87,8 +87,11 @@ export async function verifyPassword(
     if (stored.startsWith('$2')) return await verifyBcrypt(password, stored);
   } catch {
     // node:crypto / bcryptjs errors on odd input end here; the caller only needs "not verified".
+    return FAILED;
   }
-  return FAILED;
+  // Any other value (`!unset` for imported users without a usable password, SPEC-WAVE2 §16.1) never
+  // matches, and still costs one scrypt so the response time does not tell such accounts apart.
+  return dummyVerify(password, target);
 }
 
 /**

@@ -43,6 +43,7 @@ export const TRANSACTION_TYPES = [
   'refund',
   'adjustment',
   'referral_bonus',
+  'opening_balance',
 ] as const;
 export const PAYMENT_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const REDEMPTION_STATUSES = ['reserved', 'confirmed', 'released'] as const;
@@ -206,6 +207,7 @@ export const transactions = pgTable(
       .on(t.referenceId)
       .where(sql`${t.type} = 'analysis_charge' AND ${t.refundedBy} IS NULL`),
     uniqueIndex('transactions_one_refund_per_charge').on(t.referenceId).where(sql`${t.type} = 'refund'`),
+    uniqueIndex('transactions_one_opening_balance_per_user').on(t.userId).where(sql`${t.type} = 'opening_balance'`),
     check('transactions_type', sql`${t.type} IN (${oneOf(TRANSACTION_TYPES)})`),
     check(
       'transactions_credits_sign',
@@ -217,7 +219,7 @@ export const transactions = pgTable(
     check('transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
     check(
       'transactions_reference_required',
-      sql`${t.type} IN ('signup_bonus', 'adjustment') OR ${t.referenceId} IS NOT NULL`,
+      sql`${t.type} IN ('signup_bonus', 'adjustment', 'opening_balance') OR ${t.referenceId} IS NOT NULL`,
     ),
     check('transactions_refund_only_charges', sql`${t.refundedBy} IS NULL OR ${t.type} = 'analysis_charge'`),
   ],
@@ -351,7 +353,9 @@ export const payments = pgTable(
     discountUsd: usd().notNull().default('0'),
     amountUsd: usd().notNull(),
     discountCodeId: uuid().references(() => discountCodes.id, { onDelete: 'restrict' }),
-    paymentProof: text().notNull(),
+    /** NULL only for payments imported from the Flask app (§16.1, CHECK payments_proof_unless_imported). */
+    paymentProof: text(),
+    source: text().$type<'api' | 'import'>().notNull().default('api'),
     notes: text(),
     status: text().notNull().default('pending'),
     reviewedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
@@ -379,6 +383,8 @@ export const payments = pgTable(
     check('payments_list_price_positive', sql`${t.listPriceUsd} > 0`),
     check('payments_discount_range', sql`${t.discountUsd} >= 0 AND ${t.discountUsd} <= ${t.listPriceUsd}`),
     check('payments_amount', sql`${t.amountUsd} >= 0 AND ${t.amountUsd} = ${t.listPriceUsd} - ${t.discountUsd}`),
+    check('payments_source', sql`${t.source} IN ('api', 'import')`),
+    check('payments_proof_unless_imported', sql`${t.source} = 'import' OR ${t.paymentProof} IS NOT NULL`),
     check('payments_review_consistent', sql`(${t.status} = 'pending') = (${t.reviewedAt} IS NULL)`),
     // SPEC-WAVE2 §12 (migration 0003; its BEFORE INSERT trigger fills a USD row's minor amount from amount_usd).
     index('payments_currency_status_idx').on(t.currencyCode, t.status),
@@ -476,6 +482,8 @@ export const analyses = pgTable(
     /** Issue 15: web searches of the research step, and the cost of every model call in nano-USD (exact). */
     aiWebSearches: integer().notNull().default(0),
     aiCostNanoUsd: bigint({ mode: 'bigint' }).notNull().default(sql`0`),
+    /** A premium report paid for in the Flask system (§16.1): generation never charges it. */
+    legacyPaid: boolean().notNull().default(false),
     deletedAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -1027,4 +1035,76 @@ export const ngoVoucherRedemptions = pgTable(
     index('ngo_voucher_redemptions_voucher_created_idx').on(t.voucherId, t.createdAt),
     index('ngo_voucher_redemptions_user_idx').on(t.userId),
   ],
+);
+
+// ─── Importing the Flask database (SPEC-WAVE2 §16, migration 0006) ───────────
+
+export const importRuns = pgTable(
+  'import_runs',
+  {
+    id: id(),
+    mode: text().$type<'dry_run' | 'apply'>().notNull(),
+    status: text().$type<'running' | 'succeeded' | 'failed' | 'refused'>().notNull(),
+    /** host, port and database name of the source; never credentials. */
+    sourceFingerprint: text().notNull(),
+    startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true }),
+    report: jsonb().$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    uniqueIndex('import_runs_one_running').on(t.status).where(sql`${t.status} = 'running'`),
+    check('import_runs_mode', sql`${t.mode} IN ('dry_run', 'apply')`),
+    check('import_runs_status', sql`${t.status} IN ('running', 'succeeded', 'failed', 'refused')`),
+  ],
+);
+
+/** Which source row became which target row: a re-run skips every source row found here. */
+export const importMap = pgTable(
+  'import_map',
+  {
+    sourceTable: text().notNull(),
+    sourceId: text().notNull(),
+    targetTable: text().notNull(),
+    targetId: uuid().notNull(),
+    runId: uuid()
+      .notNull()
+      .references(() => importRuns.id, { onDelete: 'restrict' }),
+    importedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceTable, t.sourceId] }), index('import_map_target_idx').on(t.targetTable, t.targetId)],
+);
+
+/** Source data with no place in this schema; readable only through SQL. */
+export const importArchive = pgTable(
+  'import_archive',
+  {
+    sourceTable: text().notNull(),
+    sourceId: text().notNull(),
+    reason: text().notNull(),
+    payload: jsonb().notNull(),
+    runId: uuid()
+      .notNull()
+      .references(() => importRuns.id, { onDelete: 'restrict' }),
+    archivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.sourceTable, t.sourceId, t.reason] })],
+);
+
+/** Upstream's credit history, kept for display. NOT part of the ledger: it changes no balance. */
+export const legacyTransactions = pgTable(
+  'legacy_transactions',
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    type: text().notNull(),
+    credits: integer().notNull(),
+    amountUsd: usd(),
+    description: text(),
+    referenceId: text(),
+    status: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [index('legacy_transactions_user_created_idx').on(t.userId, t.createdAt)],
 );

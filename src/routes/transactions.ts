@@ -2,13 +2,19 @@
 import { and, count, eq, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { assertPermission, requireUser } from '../auth/guards.js';
-import { transactions } from '../db/schema.js';
+import { legacyTransactions, transactions } from '../db/schema.js';
 import { paginated } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
 import { orderBy, readPage, withTotal } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
 import { serializeTransaction, transactionFields, TransactionListQuery, TransactionSchema } from '../schemas/ledger.js';
+import {
+  LegacyTransactionListQuery,
+  LegacyTransactionSchema,
+  legacyTransactionFields,
+  serializeLegacyTransaction,
+} from '../schemas/legacy-transaction.js';
 import type { AppEnv } from '../types.js';
 
 const SORTS = {
@@ -16,6 +22,12 @@ const SORTS = {
   // Ledger rows never change: "updated" is when they were written.
   updated_at: transactions.createdAt,
   credits: transactions.credits,
+};
+
+const LEGACY_SORTS = {
+  created_at: legacyTransactions.createdAt,
+  updated_at: legacyTransactions.createdAt,
+  credits: legacyTransactions.credits,
 };
 
 export const transactionRoutes = new Hono<AppEnv>().get(
@@ -51,4 +63,40 @@ export const transactionRoutes = new Hono<AppEnv>().get(
     });
     return paginated(c, page.rows.map(serializeTransaction), page.pagination);
   },
+).get(
+  '/legacy',
+  describe({
+    operationId: 'listLegacyTransactions',
+    summary: 'List credit history imported from the Flask app',
+    description:
+      'Upstream history kept for display (SPEC-WAVE2 §16.1); it is NOT part of the ledger and changes no balance. ' +
+      'Own rows, newest first. `user_id` of another user needs `view_credits` (403 otherwise).',
+    tags: ['credits'],
+    response: LegacyTransactionSchema,
+    responseKind: 'paginated',
+    sort: ['credits'],
+    errors: ['AUTHORIZATION_ERROR'],
+  }),
+  requireUser,
+  query(LegacyTransactionListQuery),
+  async (c) => {
+    const q = c.req.valid('query');
+    const { db, user } = c.var;
+    const userId = q.user_id ?? user.id;
+    if (userId !== user.id) assertPermission(c, 'view_credits');
+    const window = pageWindow(c, q);
+    const where = eq(legacyTransactions.userId, userId);
+    const page = await readPage(db, window, {
+      page: db
+        .select(withTotal(legacyTransactionFields))
+        .from(legacyTransactions)
+        .where(where)
+        .orderBy(...orderBy(LEGACY_SORTS, q.sort, q.order, legacyTransactions.id))
+        .limit(window.limit)
+        .offset(window.offset),
+      count: db.select({ n: count() }).from(legacyTransactions).where(where),
+    });
+    return paginated(c, page.rows.map(serializeLegacyTransaction), page.pagination);
+  },
 );
+

@@ -89,7 +89,12 @@ export const PaymentSchema = named(
     updated_at: isoDate,
   }),
 );
-export const PaymentDetailSchema = named('PaymentDetail', PaymentSchema.extend({ payment_proof: z.string() }));
+export const PaymentDetailSchema = named(
+  'PaymentDetail',
+  PaymentSchema.extend({
+    payment_proof: z.string().nullable().describe('null only for a payment imported from the Flask app without a usable proof'),
+  }),
+);
 export type PaymentDto = z.infer<typeof PaymentSchema>;
 
 /**

@@ -52,7 +52,8 @@ async function read(db: Database, input: PlanInput) {
   if (!analysis) throw notFound();
   return {
     analysis,
-    paid: charges.length > 0,
+    // A premium report paid for in the Flask system (imported with legacy_paid, SPEC-WAVE2 §16.1) is never charged again.
+    paid: charges.length > 0 || analysis.legacyPaid,
     cost: settingsFromRows(['premium_report_cost'], settings).premium_report_cost,
     catalog: catalog as CatalogEntry[],
   };

@@ -48,7 +48,8 @@ export type StartOutcome = { ok: true; claimedAt: string } | { ok: false; reason
 const sectionList = (sections: readonly SectionName[]) => sql.join(sections.map((s) => sql`${s}`), sql`, `);
 
 export const openChargeExists = (analysisId: string) =>
-  sql`EXISTS (SELECT 1 FROM transactions WHERE type = 'analysis_charge' AND reference_id = ${analysisId} AND refunded_by IS NULL)`;
+  sql`(EXISTS (SELECT 1 FROM transactions WHERE type = 'analysis_charge' AND reference_id = ${analysisId} AND refunded_by IS NULL)
+       OR EXISTS (SELECT 1 FROM analyses WHERE id = ${analysisId} AND legacy_paid))`;
 
 export async function startRun(db: Database, input: StartRunInput): Promise<StartOutcome> {
   const { analysisId: id, sections } = input;

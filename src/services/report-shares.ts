@@ -30,7 +30,10 @@ export function newShareToken(): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export const isShareToken = (value: string) => TOKEN_PATTERN.test(value);
+/** Links created by the earlier Flask app (uuid4().hex: 32 lower-case hex, 122 random bits), imported as hashes (§16.3). */
+const LEGACY_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
+
+export const isShareToken = (value: string) => TOKEN_PATTERN.test(value) || LEGACY_TOKEN_PATTERN.test(value);
 
 export async function hashShareToken(token: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));

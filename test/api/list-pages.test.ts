@@ -76,6 +76,8 @@ beforeAll(async () => {
   expect(redeemed.status, redeemed.text).toBe(200);
   pathIds['/api/ngo/requests/{id}/vouchers'] = ngoRequest.body.data.id;
   pathIds['/api/ngo/vouchers/{id}/analyses'] = voucher.body.data.id;
+  // Flask history is only ever written by the importer (SPEC-WAVE2 §16): one row as it would write it.
+  await t.db.execute(sql`INSERT INTO legacy_transactions (id, user_id, type, credits, created_at) VALUES (gen_random_uuid(), ${admin.id}, 'purchase', 10, now())`);
 });
 afterAll(async () => {
   await t.close();

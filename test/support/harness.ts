@@ -48,10 +48,12 @@ export const uniqueEmail = (prefix = 'user') => `${prefix}.${Date.now().toString
 export interface TestAppOptions {
   /** Adds test-only routes before the first request (Hono freezes its router on first use). */
   extend?: (app: ReturnType<typeof createApp>) => void;
+  /** Default: PostgreSQL when TEST_DATABASE_URL is set, else PGlite (a suite may run on both). */
+  databaseKind?: 'pglite' | 'pg';
 }
 
 export async function createTestApp(envOverrides: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ kind: options.databaseKind });
   const env: Record<string, string> = {
     APP_ENV: 'test',
     DATABASE_URL: database.databaseUrl,

@@ -1,0 +1,175 @@
+/**
+ * What every mapping step of an import run shares (SPEC-WAVE2 §16.3): the snapshot, what the target
+ * already holds, the report being built, and the id maps later steps read (users by email, roles,
+ * analyses by source id …). Built once per run by `createContext`; the steps are in map-*.ts.
+ */
+import type { ImportReport, Problem, TableReport, Unit } from './plan.js';
+import { emptyTable, measure, unit } from './plan.js';
+import type { Snapshot, SourceRow } from './upstream.js';
+
+export interface TargetState {
+  /** `${source_table}:${source_id}` → target id, from import_map. */
+  mapped: Map<string, string>;
+  /** Every target user by email: id, and whether the importer created it. */
+  users: Map<string, { id: string; imported: boolean }>;
+  roles: Map<string, string>;
+  methods: { id: string; name: string; nameAr: string | null }[];
+  packages: { id: string; credits: number; priceCents: bigint }[];
+  discountCodes: Map<string, string>;
+  /** Target email templates by key, with the placeholders their current texts use (the declared variables). */
+  templates: Map<string, { id: string; variables: Set<string> }>;
+  referralCodes: Set<string>;
+  /** Opening balance already booked, per target user id. */
+  openingBalances: Map<string, number>;
+  /** Columns of `users` that later migrations add (§11: email_verified_at, signup_bonus_due), when present. */
+  userColumns: Set<string>;
+}
+
+export interface TransformOptions {
+  pendingPayments: 'refuse' | 'skip' | 'import';
+  /** `prefer-source`: a source template mapping to a product template replaces its texts (first import only). */
+  templates?: 'keep-target' | 'prefer-source';
+  adminEmail?: string;
+  now: Date;
+}
+
+export interface Step {
+  table: string;
+  units: Unit[];
+}
+
+export interface Transformed {
+  steps: Step[];
+  report: Pick<ImportReport, 'tables' | 'totals' | 'problems' | 'warnings'>;
+  /** Row-independent refusals found while mapping (§16.4.7, .8, .9). */
+  refusals: { code: string; message: string; details?: unknown }[];
+}
+
+export interface PlannedPayment {
+  row: SourceRow;
+  sid: string;
+  userId: string;
+  status: 'approved' | 'rejected' | 'pending';
+  codeKey: string | null;
+}
+
+export interface Ctx {
+  source: Snapshot;
+  target: TargetState;
+  options: TransformOptions;
+  importTime: Date;
+  tables: Record<string, TableReport>;
+  problems: Problem[];
+  warnings: string[];
+  refusals: Transformed['refusals'];
+  totals: Record<string, unknown>;
+  steps: Step[];
+  report(table: string): TableReport;
+  problem(p: Problem): void;
+  skip(table: string, sourceId: string, reason: string, extra?: Omit<Problem, 'table' | 'source_id' | 'reason'>): void;
+  archiveRow(u: Unit, table: string, sourceId: string, reason: string, payload: unknown): void;
+  isMapped(table: string, id: string): boolean;
+  /** A unit for a new source row, or null (counted as already present) when import_map has it. */
+  begin(table: string, sourceId: string, targetTable: string, targetId: string): Unit | null;
+  push(step: Step, u: Unit): void;
+  newStep(table: string): Step;
+  archiveOnly(step: Step, table: string, sourceId: string, reason: string, payload: unknown): void;
+  /** source role id → target role id */
+  roleIds: Map<string, string>;
+  inactiveRoles: Set<string>;
+  /** lower-cased email → target user id (imported now, earlier, or the bootstrap admin). */
+  userIds: Map<string, string>;
+  userCreated: Map<string, Date>;
+  userOf(email: unknown): string | undefined;
+  packages: TargetState['packages'];
+  methods: TargetState['methods'];
+  findMethod(name: string): TargetState['methods'][number] | undefined;
+  plannedPayments: PlannedPayment[];
+  /** UPPER code → target discount code */
+  codeIds: Map<string, { id: string; perUser: number }>;
+  /** source analysis id → what later steps need of it */
+  analysisOwner: Map<string, { id: string; userId: string; email: string; deleted: boolean; paidPremium: boolean }>;
+}
+
+export function createContext(source: Snapshot, target: TargetState, options: TransformOptions): Ctx {
+  const tables: Record<string, TableReport> = {};
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const refusals: Transformed['refusals'] = [];
+  const totals: Record<string, unknown> = {};
+  const steps: Step[] = [];
+  const importTime = options.now;
+
+  const report = (table: string) => (tables[table] ??= emptyTable());
+  const problem = (p: Problem) => problems.push(p);
+  const skip = (table: string, sourceId: string, reason: string, extra: Omit<Problem, 'table' | 'source_id' | 'reason'> = {}) => {
+    const r = report(table);
+    r.skipped[reason] = (r.skipped[reason] ?? 0) + 1;
+    problem({ table, source_id: sourceId, reason, ...extra });
+  };
+  const archiveRow = (u: Unit, table: string, sourceId: string, reason: string, payload: unknown) => {
+    u.archive.push({ sourceTable: table, sourceId, reason, payload });
+  };
+  const isMapped = (table: string, id: string) => target.mapped.has(`${table}:${id}`);
+  /** A unit for a new source row, or null (counted as already present) when import_map has it. */
+  const begin = (table: string, sourceId: string, targetTable: string, targetId: string): Unit | null => {
+    if (isMapped(table, sourceId)) {
+      report(table).already_present++;
+      return null;
+    }
+    return unit({ map: { sourceTable: table, sourceId, targetTable, targetId } });
+  };
+  const push = (step: Step, u: Unit) => {
+    u.bytes = measure(u);
+    step.units.push(u);
+    report(step.table).inserted += u.inserts.length > 0 || u.before.length > 0 || u.after.length > 0 || u.opening ? 1 : 0;
+    report(step.table).archived += u.archive.length;
+  };
+  const newStep = (table: string): Step => {
+    const s = { table, units: [] as Unit[] };
+    steps.push(s);
+    report(table);
+    return s;
+  };
+  const archiveOnly = (step: Step, table: string, sourceId: string, reason: string, payload: unknown) => {
+    const u = unit();
+    archiveRow(u, table, sourceId, reason, payload);
+    u.bytes = measure(u);
+    step.units.push(u);
+    report(table).archived++;
+  };
+
+  const userIds = new Map<string, string>();
+  const methods = [...target.methods];
+  const ctx: Ctx = {
+    source, target, options, importTime, tables, problems, warnings, refusals, totals, steps,
+    report, problem, skip, archiveRow, isMapped, begin, push, newStep, archiveOnly,
+    roleIds: new Map(),
+    inactiveRoles: new Set(),
+    userIds,
+    userCreated: new Map(),
+    userOf: (email) => userIds.get(lowerEmail(email)),
+    packages: [...target.packages],
+    methods,
+    findMethod(name) {
+      const n = name.trim().toLowerCase();
+      return methods.find((m) => m.name.trim().toLowerCase() === n || (m.nameAr ?? '').trim().toLowerCase() === n);
+    },
+    plannedPayments: [],
+    codeIds: new Map(),
+    analysisOwner: new Map(),
+  };
+  for (const table of Object.keys(source)) report(table).read = source[table as keyof Snapshot].length;
+  return ctx;
+}
+
+export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const int = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+export const bool = (v: unknown, fallback: boolean): boolean => (v === null || v === undefined ? fallback : v === true || v === 't');
+export const lowerEmail = (v: unknown) => (str(v) ?? '').trim().toLowerCase();
+export const cut = (v: string | null, max: number) => (v === null ? null : [...v].slice(0, max).join(''));
+export const charLength = (v: string) => [...v].length;
+
+/** Source timestamp (ISO, UTC) → Date, or null. */
+export const ts = (v: unknown): Date | null => (v ? new Date(String(v)) : null);
+

@@ -1,0 +1,393 @@
+/**
+ * One import run (SPEC-WAVE2 §16 with §0.1): preflight and refusals, the snapshot read, the mapping,
+ * then (apply mode) chunked `db.batch` writes through the app's own database client, post-apply
+ * checks and the report. Exit codes: 0 success, 2 refused (nothing written but a `refused` run row),
+ * 1 failed part-way (whole chunks written; the next run resumes because mapped rows are skipped).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../db/client.js';
+import {
+  activityFeed,
+  analyses,
+  analysisSections,
+  auditLogs,
+  chatConversations,
+  creditPackages,
+  discountCodes,
+  discountRedemptions,
+  emailTemplates,
+  importArchive,
+  importMap,
+  importRuns,
+  legacyTransactions,
+  notifications,
+  paymentMethods,
+  payments,
+  referrals,
+  reportShares,
+  roles,
+  users,
+} from '../db/schema.js';
+import { BUILTIN_ROLES } from '../auth/permissions.js';
+import type { ImportReport, Refusal, Unit } from './plan.js';
+import { transform, type TargetState, type TransformOptions } from './transform.js';
+import { checkCatalog, openSource, readSnapshot, type SourceSession } from './upstream.js';
+
+export interface ImportOptions {
+  sourceUrl: string;
+  db: Database;
+  dryRun: boolean;
+  templates?: 'keep-target' | 'prefer-source';
+  /** Not given + pending payments in the source → refusal (§16.4.9). */
+  pendingPayments?: 'skip' | 'import';
+  allowNonemptyTarget?: boolean;
+  confirmProduction?: boolean;
+  appEnv: string;
+  adminEmail?: string;
+  batchSize?: number;
+  /** Request-body budget per batch (§0.1: under 4 MB). */
+  maxBatchBytes?: number;
+  /** The target must be at this migration (journal length and last `when`). */
+  expectedMigrations: { count: number; lastWhen: number };
+  /** Tests: throw after this many chunks were written, to prove resumption. */
+  failAfterChunks?: number;
+  log?: (line: string) => void;
+  now?: Date;
+}
+
+export interface ImportResult {
+  exitCode: 0 | 1 | 2;
+  report: ImportReport;
+}
+
+const STALE_RUN_MS = 6 * 3600 * 1000;
+
+export async function runImport(options: ImportOptions): Promise<ImportResult> {
+  const started = Date.now();
+  const { db } = options;
+  const log = options.log ?? (() => {});
+  const report: ImportReport = {
+    mode: options.dryRun ? 'dry_run' : 'apply',
+    source: safeFingerprint(options.sourceUrl),
+    status: 'planned',
+    refusals: [],
+    warnings: [],
+    tables: {},
+    totals: {},
+    problems: [],
+  };
+  const refuse = (r: Refusal) => report.refusals.push(r);
+
+  let session: SourceSession | undefined;
+  try {
+    try {
+      session = await openSource(options.sourceUrl);
+      report.source = session.fingerprint;
+    } catch (error) {
+      refuse({ code: 'source_unreachable', message: `the source cannot be opened as a read-only PostgreSQL snapshot: ${(error as Error).message}` });
+      return await finishRefused(options, report, started, log);
+    }
+
+    // ── Preflight on the target (one round trip) ──────────────────────────────
+    const target = await readTarget(db);
+    if (target.migrations === null || target.migrations.count < options.expectedMigrations.count || target.migrations.lastWhen < options.expectedMigrations.lastWhen) {
+      refuse({ code: 'target_not_migrated', message: 'the target is not at the latest migration: run db:migrate and db:seed first' });
+    }
+    for (const name of Object.keys(BUILTIN_ROLES)) {
+      if (!target.state.roles.has(name)) refuse({ code: 'builtin_roles_missing', message: `built-in role ${name} is missing: run db:seed first` });
+    }
+    const id = session.identity;
+    if (id.database === target.identity.database && id.addr === target.identity.addr && id.port === target.identity.port && id.addr !== null) {
+      refuse({ code: 'same_database', message: 'source and target are the same database' });
+    }
+    for (const running of target.running) {
+      if (Date.now() - new Date(running.started_at).getTime() > STALE_RUN_MS) {
+        report.warnings.push(`import run ${running.id} has been running for more than 6 h: ${options.dryRun ? 'an apply run would take it over' : 'taken over'}`);
+      } else {
+        refuse({ code: 'import_running', message: `import run ${running.id} is running`, details: { run_id: running.id } });
+      }
+    }
+    const adminEmail = options.adminEmail?.trim().toLowerCase();
+    const foreign = [...target.state.users.entries()].filter(([email, u]) => !u.imported && email !== adminEmail);
+    if (foreign.length && !options.allowNonemptyTarget) {
+      refuse({ code: 'target_not_empty', message: `the target already has ${foreign.length} users the importer did not create (use --allow-nonempty-target)` });
+    }
+    if (options.appEnv === 'production' && !options.dryRun && !options.confirmProduction) {
+      refuse({ code: 'production_unconfirmed', message: 'the target is production: add --confirm-production' });
+    }
+
+    // ── Source catalog and snapshot ───────────────────────────────────────────
+    const { problems, present } = await checkCatalog(session);
+    for (const t of problems.missingTables) refuse({ code: 'source_table_missing', message: `source table ${t} is missing` });
+    for (const c of problems.missingColumns) refuse({ code: 'source_column_missing', message: `source column ${c} is missing` });
+    report.warnings.push(...problems.warnings);
+    if (report.refusals.length) return await finishRefused(options, report, started, log);
+
+    const readStarted = Date.now();
+    const snapshot = await readSnapshot(session, present);
+    log(`snapshot read: ${Date.now() - readStarted} ms`);
+    await session.close();
+    session = undefined;
+
+    const transformOptions: TransformOptions = {
+      pendingPayments: options.pendingPayments ?? 'refuse',
+      templates: options.templates ?? 'keep-target',
+      adminEmail: options.adminEmail,
+      now: options.now ?? new Date(),
+    };
+    const planStarted = Date.now();
+    const planned = transform(snapshot, target.state, transformOptions);
+    log(`mapping: ${Date.now() - planStarted} ms`);
+    Object.assign(report, { tables: planned.report.tables, totals: planned.report.totals, problems: planned.report.problems });
+    report.warnings.push(...planned.report.warnings);
+    for (const r of planned.refusals) refuse(r);
+    if (report.refusals.length) return await finishRefused(options, report, started, log);
+
+    if (options.dryRun) {
+      report.status = 'succeeded';
+      report.duration_ms = Date.now() - started;
+      printReport(report, log);
+      return { exitCode: 0, report };
+    }
+
+    // ── Apply ─────────────────────────────────────────────────────────────────
+    for (const running of target.running) {
+      await db.execute(sql`UPDATE import_runs SET status = 'failed', finished_at = now() WHERE id = ${running.id} AND status = 'running'`);
+    }
+    let runId: string;
+    try {
+      const [row] = await db.insert(importRuns).values({ mode: 'apply', status: 'running', sourceFingerprint: report.source }).returning({ id: importRuns.id });
+      runId = row!.id;
+    } catch {
+      refuse({ code: 'import_running', message: 'another import started at the same time' });
+      return await finishRefused({ ...options, dryRun: true }, report, started, log);
+    }
+    report.run_id = runId;
+    try {
+      let chunks = 0;
+      const batchSize = options.batchSize ?? 500;
+      const maxBytes = options.maxBatchBytes ?? 3_500_000;
+      for (const step of planned.steps) {
+        for (const chunk of chunked(step.units, batchSize, maxBytes)) {
+          if (options.failAfterChunks !== undefined && chunks >= options.failAfterChunks) throw new Error('interrupted (test fault)');
+          const statements = chunkStatements(db, chunk, runId);
+          if (statements.length) await db.batch(statements as [any, ...any[]]);
+          chunks++;
+        }
+      }
+      log(`writes: ${chunks} batches`);
+      await postChecks(db, runId, planned.steps.reduce((n, s) => n + s.units.filter((u) => u.map).length, 0));
+      report.status = 'succeeded';
+      report.duration_ms = Date.now() - started;
+      report.totals.chunks = chunks;
+      await db.update(importRuns).set({ status: 'succeeded', finishedAt: new Date(), report: report as unknown as Record<string, unknown> }).where(sql`id = ${runId}`);
+      printReport(report, log);
+      return { exitCode: 0, report };
+    } catch (error) {
+      report.status = 'failed';
+      report.error = (error as Error).message;
+      report.duration_ms = Date.now() - started;
+      await db
+        .update(importRuns)
+        .set({ status: 'failed', finishedAt: new Date(), report: report as unknown as Record<string, unknown> })
+        .where(sql`id = ${runId}`)
+        .catch(() => {});
+      printReport(report, log);
+      return { exitCode: 1, report };
+    }
+  } finally {
+    await session?.close();
+  }
+}
+
+async function finishRefused(options: ImportOptions, report: ImportReport, started: number, log: (l: string) => void): Promise<ImportResult> {
+  report.status = 'refused';
+  report.duration_ms = Date.now() - started;
+  if (!options.dryRun) {
+    // §16.4: in apply mode the refusal is recorded; nothing else is written.
+    await options.db
+      .insert(importRuns)
+      .values({ mode: 'apply', status: 'refused', sourceFingerprint: report.source, finishedAt: new Date(), report: report as unknown as Record<string, unknown> })
+      .catch(() => {});
+  }
+  printReport(report, log);
+  return { exitCode: 2, report };
+}
+
+function* chunked(units: Unit[], size: number, maxBytes: number): Generator<Unit[]> {
+  let chunk: Unit[] = [];
+  let bytes = 0;
+  for (const u of units) {
+    if (chunk.length && (chunk.length >= size || bytes + u.bytes > maxBytes)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(u);
+    bytes += u.bytes;
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** One chunk → its batch: natural-key writes, inserts per table (dependency order), map, archive, follow-ups. */
+function chunkStatements(db: Database, chunk: Unit[], runId: string) {
+  const statements: unknown[] = [];
+  for (const u of chunk) for (const s of u.before) statements.push(db.execute(s));
+  const byTable = new Map<PgTable, Record<string, unknown>[]>();
+  for (const u of chunk) {
+    for (const i of u.inserts) {
+      if (!byTable.has(i.table)) byTable.set(i.table, []);
+      byTable.get(i.table)!.push(i.values);
+    }
+  }
+  // Parents before children, whichever unit of the chunk brought them (a legacy method, the synthetic package).
+  const ordered = [...byTable.keys()].sort((x, y) => rank(x) - rank(y));
+  for (const table of ordered) {
+    // PostgreSQL binds at most 65,535 parameters per statement: large chunks are split per table.
+    const rows = byTable.get(table)!;
+    const columns = Math.max(...rows.map((r) => Object.keys(r).length));
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns));
+    for (let i = 0; i < rows.length; i += perStatement) {
+      statements.push(db.insert(table).values(rows.slice(i, i + perStatement) as any).onConflictDoNothing());
+    }
+  }
+  const maps = chunk.flatMap((u) => (u.map ? [{ ...u.map, runId }] : []));
+  for (let i = 0; i < maps.length; i += 5000) statements.push(db.insert(importMap).values(maps.slice(i, i + 5000)).onConflictDoNothing());
+  const archives = chunk.flatMap((u) => u.archive.map((a) => ({ ...a, runId })));
+  for (let i = 0; i < archives.length; i += 5000) statements.push(db.insert(importArchive).values(archives.slice(i, i + 5000)).onConflictDoNothing());
+  const opening = chunk.flatMap((u) => (u.opening ? [u.opening] : []));
+  if (opening.length) statements.push(db.execute(openingBalances(opening)));
+  for (const u of chunk) for (const s of u.after) statements.push(db.execute(s as SQL));
+  return statements;
+}
+
+/**
+ * The §3 ledger statement for the opening balances of a chunk's users: each balance and its
+ * `opening_balance` row move together, and a user who already has one (unique index) is skipped.
+ */
+function openingBalances(rows: { userId: string; credits: number }[]) {
+  const values = sql.join(rows.map((r) => sql`(${r.userId}::uuid, ${r.credits}::int)`), sql`, `);
+  return sql`
+    WITH source AS (
+      SELECT v.user_id, v.credits FROM (VALUES ${values}) AS v(user_id, credits)
+      WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.user_id = v.user_id AND t.type = 'opening_balance')),
+    balance AS (
+      UPDATE users SET credits = users.credits + source.credits, updated_at = now()
+      FROM source WHERE users.id = source.user_id
+      RETURNING users.id AS user_id, users.credits AS balance_after, source.credits AS delta)
+    INSERT INTO transactions (user_id, type, credits, balance_after, description)
+    SELECT balance.user_id, 'opening_balance', balance.delta, balance.balance_after, 'Balance imported from Planlyze (Flask)'
+    FROM balance`;
+}
+
+const MAX_PARAMS = 30_000;
+
+const INSERT_ORDER: PgTable[] = [
+  roles, users, creditPackages, paymentMethods, discountCodes, legacyTransactions, payments, discountRedemptions,
+  analyses, analysisSections, reportShares, referrals, notifications, chatConversations, activityFeed, auditLogs, emailTemplates,
+];
+const rank = (table: PgTable) => {
+  const i = INSERT_ORDER.indexOf(table);
+  return i < 0 ? INSERT_ORDER.length : i;
+};
+
+async function postChecks(db: Database, runId: string, plannedMaps: number) {
+  const [ledger, maps] = await db.batch([
+    db.execute<{ broken: number }>(sql`
+      SELECT count(*)::int AS broken FROM users u
+      WHERE u.id IN (SELECT target_id FROM import_map WHERE target_table = 'users')
+        AND u.credits <> COALESCE((SELECT sum(t.credits) FROM transactions t WHERE t.user_id = u.id), 0)`),
+    db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM import_map WHERE run_id = ${runId}`),
+  ]);
+  const broken = Number(ledger.rows[0]?.broken ?? 0);
+  if (broken > 0) throw new Error(`post-apply check: ${broken} imported users break the ledger invariant`);
+  const written = Number(maps.rows[0]?.n ?? 0);
+  if (written !== plannedMaps) throw new Error(`post-apply check: ${written} rows mapped, ${plannedMaps} planned`);
+}
+
+interface TargetRead {
+  state: TargetState;
+  migrations: { count: number; lastWhen: number } | null;
+  running: { id: string; started_at: string }[];
+  identity: { addr: string | null; port: number | null; database: string };
+}
+
+async function readTarget(db: Database): Promise<TargetRead> {
+  let migrations: TargetRead['migrations'] = null;
+  try {
+    const res = await db.execute<{ n: number; last: string | null }>(sql`SELECT count(*)::int AS n, max(created_at)::text AS last FROM drizzle.__drizzle_migrations`);
+    migrations = { count: Number(res.rows[0]?.n ?? 0), lastWhen: Number(res.rows[0]?.last ?? 0) };
+  } catch {
+    return {
+      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(), userColumns: new Set(), openingBalances: new Map() },
+      migrations: null,
+      running: [],
+      identity: { addr: null, port: null, database: '' },
+    };
+  }
+  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening] = await db.batch([
+    db.execute<{ k: string; target_id: string }>(sql`SELECT source_table || ':' || source_id AS k, target_id FROM import_map`),
+    db.execute<{ id: string; email: string; referral_code: string; imported: boolean }>(sql`
+      SELECT u.id, u.email, u.referral_code, EXISTS (SELECT 1 FROM import_map m WHERE m.target_table = 'users' AND m.target_id = u.id) AS imported FROM users u`),
+    db.execute<{ id: string; name: string }>(sql`SELECT id, lower(name) AS name FROM roles`),
+    db.execute<{ id: string; name: string; name_ar: string | null }>(sql`SELECT id, name, name_ar FROM payment_methods`),
+    db.execute<{ id: string; credits: number; cents: string }>(sql`SELECT id, credits, (price_usd * 100)::bigint::text AS cents FROM credit_packages`),
+    db.execute<{ id: string; code: string }>(sql`SELECT id, lower(code) AS code FROM discount_codes`),
+    db.execute<{ id: string; template_key: string; texts: string }>(sql`
+      SELECT id, template_key, concat_ws(' ', subject_en, subject_ar, body_en, body_ar) AS texts FROM email_templates WHERE template_key NOT LIKE 'legacy\_%'`),
+    db.execute<{ id: string; started_at: string }>(sql`SELECT id, started_at::text FROM import_runs WHERE status = 'running'`),
+    db.execute<{ addr: string | null; port: number | null; database: string }>(sql`SELECT host(inet_server_addr()) AS addr, inet_server_port() AS port, current_database() AS database`),
+    db.execute<{ column_name: string }>(sql`
+      SELECT column_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'users' AND column_name IN ('email_verified_at', 'signup_bonus_due')`),
+    db.execute<{ user_id: string; credits: number }>(sql`SELECT user_id, credits FROM transactions WHERE type = 'opening_balance'`),
+  ]);
+  return {
+    migrations,
+    running: running.rows,
+    identity: identity.rows[0] ?? { addr: null, port: null, database: '' },
+    state: {
+      mapped: new Map(maps.rows.map((r) => [r.k, r.target_id])),
+      users: new Map(users.rows.map((r) => [r.email, { id: r.id, imported: r.imported === true || (r.imported as unknown) === 't' }])),
+      roles: new Map(roles.rows.map((r) => [r.name, r.id])),
+      methods: methods.rows.map((r) => ({ id: r.id, name: r.name, nameAr: r.name_ar })),
+      packages: packages.rows.map((r) => ({ id: r.id, credits: Number(r.credits), priceCents: BigInt(r.cents) })),
+      discountCodes: new Map(codes.rows.map((r) => [r.code, r.id])),
+      templates: new Map(
+        templates.rows.map((r) => [
+          r.template_key,
+          { id: r.id, variables: new Set([...r.texts.matchAll(/\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!)) },
+        ]),
+      ),
+      referralCodes: new Set(users.rows.map((r) => r.referral_code)),
+      userColumns: new Set(columns.rows.map((r) => r.column_name)),
+      openingBalances: new Map(opening.rows.map((r) => [r.user_id, Number(r.credits)])),
+    },
+  };
+}
+
+/** host:port/database of a URL, never its credentials. */
+export function safeFingerprint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}/${decodeURIComponent(u.pathname.replace(/^\//, ''))}`;
+  } catch {
+    return '(unparseable source URL)';
+  }
+}
+
+/** The console summary: one line per source table, then the totals. Never hashes, codes, tokens, proofs or bodies. */
+export function printReport(report: ImportReport, log: (line: string) => void) {
+  log(`Planlyze (Flask) import — ${report.mode} — ${report.status} — source ${report.source}`);
+  for (const r of report.refusals) log(`REFUSED ${r.code}: ${r.message}`);
+  log('table                    read  inserted  present  skipped                          archived');
+  for (const [table, t] of Object.entries(report.tables)) {
+    const skipped = Object.entries(t.skipped).map(([k, v]) => `${k}=${v}`).join(',') || '0';
+    log(`${table.padEnd(22)} ${String(t.read).padStart(6)} ${String(t.inserted).padStart(9)} ${String(t.already_present).padStart(8)}  ${skipped.padEnd(32)} ${t.archived}`);
+  }
+  for (const [k, v] of Object.entries(report.totals)) log(`${k}: ${JSON.stringify(v)}`);
+  for (const w of report.warnings) log(`warning: ${w}`);
+  if (report.error) log(`error: ${report.error}`);
+  log(`duration: ${report.duration_ms ?? 0} ms`);
+}

@@ -1,0 +1,324 @@
+/**
+ * A fixture source database: the upstream Flask schema written out from UPSTREAM-SCHEMA.md (by hand,
+ * independently of src/import/upstream.ts), created in a scratch PostgreSQL database, and filled with
+ * realistic and hostile rows for every rule of SPEC-WAVE2 §16.3.
+ */
+import { randomBytes } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import pg from 'pg';
+
+export const UPSTREAM_DDL = `
+CREATE TABLE roles (
+  id varchar(36) PRIMARY KEY, name varchar(100) NOT NULL UNIQUE, permissions json, description text,
+  is_active boolean, created_at timestamp);
+CREATE TABLE users (
+  id varchar(36) PRIMARY KEY, email varchar(255) NOT NULL UNIQUE, password_hash varchar(255), full_name varchar(255),
+  display_name varchar(255), role_id varchar(36) REFERENCES roles(id), credits integer, referral_code varchar(50) UNIQUE,
+  referred_by varchar(50), language varchar(10), profile_image text, phone_number varchar(50), country varchar(100),
+  city varchar(100), notification_preferences json, email_verified boolean, verification_token varchar(100),
+  verification_token_expires timestamp, password_reset_token varchar(100), password_reset_token_expires timestamp,
+  password_reset_attempts integer, is_active boolean, ngo_status varchar(50), last_login timestamp, created_at timestamp,
+  updated_at timestamp,
+  role varchar(50), onboarding_completed boolean, onboarding_step integer);
+CREATE TABLE transactions (
+  id varchar(36) PRIMARY KEY, user_email varchar(255) NOT NULL REFERENCES users(email), type varchar(50) NOT NULL,
+  credits integer NOT NULL, amount_usd double precision, description text, reference_id varchar(255), status varchar(50),
+  created_at timestamp);
+CREATE TABLE currencies (
+  id varchar(36) PRIMARY KEY, code varchar(10) NOT NULL UNIQUE, name varchar(100) NOT NULL, name_ar varchar(100),
+  symbol varchar(10) NOT NULL, exchange_rate double precision NOT NULL, is_default boolean, is_active boolean,
+  sort_order integer, created_at timestamp, updated_at timestamp);
+CREATE TABLE credit_packages (
+  id varchar(36) PRIMARY KEY, name varchar(255) NOT NULL, name_ar varchar(255), credits integer NOT NULL,
+  price_usd double precision NOT NULL, description text, description_ar text, features json, features_ar json,
+  is_active boolean, is_popular boolean, created_at timestamp);
+CREATE TABLE payments (
+  id varchar(36) PRIMARY KEY, user_email varchar(255) NOT NULL REFERENCES users(email), amount_usd double precision NOT NULL,
+  original_amount double precision, currency_code varchar(10), currency_amount double precision, exchange_rate double precision,
+  credits integer NOT NULL, payment_method varchar(100), payment_proof text, discount_code varchar(100),
+  discount_amount double precision, status varchar(50), notes text, approved_by varchar(255), approved_at timestamp,
+  created_at timestamp);
+CREATE TABLE email_templates (
+  id varchar(36) PRIMARY KEY, template_key varchar(100) NOT NULL UNIQUE, name varchar(255) NOT NULL, subject_en varchar(255),
+  subject_ar varchar(255), body_en text, body_ar text, is_active boolean, created_at timestamp, updated_at timestamp);
+CREATE TABLE payment_methods (
+  id varchar(36) PRIMARY KEY, name varchar(255) NOT NULL, name_ar varchar(255), type varchar(100), details json, logo_url text,
+  instructions text, instructions_ar varchar(255), is_active boolean, sort_order integer, created_at timestamp);
+CREATE TABLE discount_codes (
+  id varchar(36) PRIMARY KEY, code varchar(50) NOT NULL UNIQUE, discount_percent integer, discount_amount double precision,
+  description_en text, description_ar text, min_purchase_amount double precision, max_uses integer, used_count integer,
+  valid_from timestamp, valid_until timestamp, is_active boolean, created_at timestamp);
+CREATE TABLE audit_logs (
+  id varchar(36) PRIMARY KEY, action_type varchar(100) NOT NULL, user_email varchar(255), performed_by varchar(255),
+  description text, meta_data json, entity_id varchar(255), entity_type varchar(100), created_at timestamp);
+CREATE TABLE api_request_logs (
+  id varchar(36) PRIMARY KEY, method varchar(10) NOT NULL, path varchar(500) NOT NULL, full_url varchar(2000), query_params json,
+  request_headers json, request_body json, response_status integer, response_body json, user_email varchar(255),
+  user_role varchar(100), ip_address varchar(50), user_agent varchar(500), execution_time_ms double precision, error_message text,
+  created_at timestamp);
+CREATE INDEX ix_api_request_logs_created_at ON api_request_logs (created_at);
+CREATE TABLE activity_feed (
+  id varchar(36) PRIMARY KEY, user_email varchar(255), action_type varchar(100) NOT NULL, title varchar(255), description text,
+  meta_data json, is_public boolean, created_at timestamp);
+CREATE TABLE notifications (
+  id varchar(36) PRIMARY KEY, user_email varchar(255) NOT NULL, type varchar(100), title varchar(255), message text,
+  is_read boolean, meta_data json, created_at timestamp);
+CREATE TABLE ngo_requests (
+  id varchar(36) PRIMARY KEY, user_id varchar(36) NOT NULL REFERENCES users(id), organization_name varchar(255) NOT NULL,
+  organization_type varchar(100), contact_name varchar(255) NOT NULL, contact_email varchar(255) NOT NULL,
+  contact_phone varchar(50) NOT NULL, website varchar(255), description text, status varchar(50), admin_notes text,
+  reviewed_by varchar(255), reviewed_at timestamp, created_at timestamp, updated_at timestamp);
+CREATE TABLE project_vouchers (
+  id varchar(36) PRIMARY KEY, ngo_request_id varchar(36) NOT NULL REFERENCES ngo_requests(id), code varchar(20) NOT NULL UNIQUE,
+  name varchar(255) NOT NULL, description text, activation_start date, activation_end date, linked_ideas_count integer,
+  is_active boolean, created_at timestamp, updated_at timestamp);
+CREATE TABLE analyses (
+  id varchar(36) PRIMARY KEY, user_email varchar(255) NOT NULL REFERENCES users(email), business_idea text NOT NULL,
+  industry varchar(255), target_market varchar(255), location varchar(255), budget varchar(100), status varchar(50),
+  report_type varchar(20), report_language varchar(20), pending_transaction_id varchar(36) REFERENCES transactions(id),
+  last_error text, report json, executive_summary text, market_analysis json, financial_projections json, risk_assessment json,
+  recommendations json, score integer, user_rating integer, user_feedback text, is_deleted boolean, deleted_at timestamp,
+  created_at timestamp, updated_at timestamp, tab_overview json, tab_market json, tab_business json, tab_technical json,
+  tab_financial json, tab_strategy json, tab_processing_started json, regeneration_context text,
+  voucher_id varchar(36) REFERENCES project_vouchers(id), is_ngo_favourite boolean, is_ngo_archived boolean);
+CREATE TABLE report_shares (
+  id varchar(36) PRIMARY KEY, analysis_id varchar(36) NOT NULL REFERENCES analyses(id), share_token varchar(100) NOT NULL UNIQUE,
+  created_by varchar(255), is_active boolean, expires_at timestamp, access_count integer, created_at timestamp);
+CREATE TABLE chat_conversations (
+  id varchar(36) PRIMARY KEY, user_email varchar(255) NOT NULL, analysis_id varchar(36) REFERENCES analyses(id),
+  title varchar(255), messages json, created_at timestamp, updated_at timestamp);
+CREATE TABLE referrals (
+  id varchar(36) PRIMARY KEY, referrer_email varchar(255) NOT NULL, referred_email varchar(255) NOT NULL,
+  referral_code varchar(50) NOT NULL, status varchar(50), rewarded_at timestamp, created_at timestamp);
+CREATE TABLE system_settings (
+  id varchar(36) PRIMARY KEY, key varchar(100) NOT NULL UNIQUE, value text, description varchar(255), updated_at timestamp);
+CREATE TABLE partners (
+  id varchar(36) PRIMARY KEY, name varchar(255) NOT NULL, name_ar varchar(255), logo_url text, website_url text, color varchar(10),
+  display_order integer, is_active boolean, created_at timestamp);
+CREATE TABLE seed_versions (
+  id varchar(36) PRIMARY KEY, seed_name varchar(100) NOT NULL UNIQUE, version integer, applied_at timestamp);
+CREATE TABLE contact_messages (
+  id varchar(36) PRIMARY KEY, name varchar(255) NOT NULL, email varchar(255) NOT NULL, message text NOT NULL, is_read boolean,
+  email_sent boolean, created_at timestamp);
+CREATE TABLE social_media (
+  id varchar(36) PRIMARY KEY, platform varchar(50) NOT NULL, url text NOT NULL, icon varchar(50) NOT NULL, hover_color varchar(100),
+  display_order integer, is_active boolean, created_at timestamp);
+`;
+
+export interface SourceDatabase {
+  url: string;
+  query(text: string, params?: unknown[]): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+/** A scratch database on the PostgreSQL server at `adminUrl`, holding the upstream schema. */
+export async function createSourceDatabase(adminUrl: string): Promise<SourceDatabase> {
+  const name = `flask_src_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await client.query(UPSTREAM_DDL);
+  return {
+    url: url.toString(),
+    query: (text, params) => client.query(text, params as unknown[]),
+    async drop() {
+      await client.end().catch(() => {});
+      const a = new pg.Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** Whether a PostgreSQL server answers at `url` (the fixture needs one for the source). */
+export async function postgresAvailable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function insert(db: SourceDatabase, table: string, row: Record<string, unknown>) {
+  const cols = Object.keys(row);
+  const values = cols.map((c) => {
+    const v = row[c];
+    return v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v;
+  });
+  await db.query(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, values);
+}
+
+// ── The fixture's people and facts (tests assert against these) ──────────────
+export const ID = {
+  roleUser: '0b7f6d4e-1c2a-4b3d-9e8f-000000000001',
+  roleAdmin: '0b7f6d4e-1c2a-4b3d-9e8f-000000000002',
+  roleOwner: '0b7f6d4e-1c2a-4b3d-9e8f-000000000003',
+  roleEditor: '0b7f6d4e-1c2a-4b3d-9e8f-000000000004',
+  alice: '5a1c0000-0000-4000-8000-00000000a11c',
+  bob: '5a1c0000-0000-4000-8000-000000000b0b',
+  carol: '5a1c0000-0000-4000-8000-0000000ca201',
+  admin: '5a1c0000-0000-4000-8000-0000000ad000',
+  A1: 'a0000000-0000-4000-8000-0000000000a1',
+  A2: 'a0000000-0000-4000-8000-0000000000a2',
+  A3: 'a0000000-0000-4000-8000-0000000000a3',
+  A6: 'a0000000-0000-4000-8000-0000000000a6',
+} as const;
+export const DAVE_SOURCE_ID = 'legacy-42'; // not a UUID: imported under a v5 id
+export const ALICE_PASSWORD = 'Alice-old-flask-pw';
+export const SHARE_TOKEN = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+export const DELETED_SHARE_TOKEN = 'deadbeefdeadbeefdeadbeefdeadbeef';
+export const BALANCES = { alice: 25, bob: 0, carol: 7, dave: 0, admin: 3 } as const;
+
+const validOverview = { market_fit_score: 72, time_to_build_months: 6, competitors_count: 4, starting_cost_usd: 15000, value_proposition: 'توصيل وجبات منزلية بأسعار مناسبة.' };
+const strings3 = ['أ', 'ب', 'ج'];
+const audience = { segment: 'طلاب', description: 'طلاب الجامعات', size_estimate: '50,000', needs: strings3, behavior: 'يطلبون مساءً' };
+const competitor = (n: number) => ({
+  name: `منافس ${n}`,
+  description: 'تطبيق توصيل',
+  pros: ['سريع'],
+  cons: ['غالي'],
+  relevance: 'يخدم نفس المدينة',
+  app_links: { android: `https://play.example/${n}`, ios: null, website: `https://c${n}.example` },
+  social: { facebook: 'https://fb.example', instagram: null, whatsapp: null, telegram: null },
+});
+/** Upstream's market tab: Syrian keys, app_links and social. */
+export const legacyMarket = {
+  target_audiences: [audience, audience, audience],
+  problems: [{ title: 'غلاء', description: 'الأسعار مرتفعة', details: ['x'] }, { title: 'بطء', description: 'التوصيل بطيء', details: ['y'] }],
+  solution: { overview: 'منصة', key_features: ['طلب'], unique_value: 'أرخص', how_it_solves: 'بالتجميع' },
+  syrian_market: { opportunity: 'كبيرة', market_size_usd: 2000000, growth_rate_percent: 12.5, unique_factors: ['x'], challenges: ['y'], regulations: 'ترخيص تجاري' },
+  syrian_competitors: [competitor(1), competitor(2), competitor(3)],
+  market_uniqueness: { gaps_in_market: ['a'], differentiation_opportunities: ['b'], unique_value_proposition: 'c', recommended_features: ['d'], competitive_advantages: ['e'] },
+  swot: { strengths: ['s'], weaknesses: ['w'], opportunities: ['o'], threats: ['t'] },
+};
+
+/** Fills the source with the fixture. `hostile` adds the rows that must be refused (§16.4.7, .8). */
+export async function fillFixture(db: SourceDatabase, options: { adminEmail: string }) {
+  const at = (iso: string) => iso; // timestamps without time zone, written as UTC
+  const prefs = { email_notifications: true, analysis_complete: false, analysis_failed: true, credits_low: true, credits_added: true, credits_deducted: true, payment_approved: true, payment_rejected: true, referral_joined: true, report_shared_opened: false, system: true };
+
+  await insert(db, 'roles', { id: ID.roleUser, name: 'user', permissions: [], is_active: true, created_at: at('2025-11-01 10:00:00') });
+  await insert(db, 'roles', { id: ID.roleAdmin, name: 'admin', permissions: ['view_users'], is_active: true, created_at: at('2025-11-01 10:00:00') });
+  await insert(db, 'roles', { id: ID.roleOwner, name: 'owner', permissions: null, is_active: true, created_at: at('2025-11-01 10:00:00') });
+  await insert(db, 'roles', { id: ID.roleEditor, name: 'content editor!', permissions: { view_users: true, view_owner_dashboard: true, view_analytics: false }, is_active: false, created_at: at('2025-12-18 09:00:00') });
+
+  const aliceHash = bcrypt.hashSync(ALICE_PASSWORD, 4);
+  await insert(db, 'users', {
+    id: ID.alice, email: '  Alice@Example.COM ', password_hash: aliceHash, full_name: 'أليس الشامي', display_name: 'Alice', role_id: ID.roleUser,
+    credits: 25, referral_code: 'a1b2c3d4', language: 'arabic', notification_preferences: prefs, email_verified: true,
+    phone_number: '+963 944 123 456', profile_image: 'https://cdn.example.com/alice.png', is_active: true, last_login: at('2026-01-05 08:00:00'),
+    verification_token: '123456', password_reset_token: '654321', created_at: at('2025-11-02 12:00:00'), updated_at: at('2026-01-05 08:00:00'),
+  });
+  await insert(db, 'users', {
+    id: ID.bob, email: 'bob@example.com', password_hash: null, full_name: null, role_id: null, credits: null, referral_code: 'bad',
+    language: null, notification_preferences: 'null', email_verified: null, is_active: null, created_at: null, updated_at: at('2025-11-03 09:00:00'),
+  });
+  await insert(db, 'users', {
+    id: ID.carol, email: 'Carol@Example.com', password_hash: 'pbkdf2:sha256:600000$abc$def', full_name: 'Carol', role_id: ID.roleEditor, credits: 7,
+    referral_code: 'CAROL001', language: 'ar-SY', phone_number: 'call me maybe', profile_image: 'http://insecure.example.com/c.png',
+    email_verified: false, is_active: true, created_at: at('2025-11-04 09:00:00'), updated_at: at('2025-11-04 09:00:00'),
+  });
+  await insert(db, 'users', {
+    id: DAVE_SOURCE_ID, email: 'dave@example.com', password_hash: bcrypt.hashSync('dave-pw-123', 4), role_id: null, credits: 0,
+    referral_code: 'A1B2C3D4', language: 'en', is_active: false, created_at: at('2025-11-05 09:00:00'), updated_at: at('2025-11-05 09:00:00'),
+  });
+  await insert(db, 'users', {
+    id: ID.admin, email: options.adminEmail.toUpperCase(), password_hash: bcrypt.hashSync('whatever-1', 4), role_id: ID.roleOwner, credits: 3,
+    referral_code: 'ADM00001', language: 'en', is_active: true, created_at: at('2025-11-01 10:00:00'), updated_at: at('2025-11-01 10:00:00'),
+  });
+
+  // Ledger history: refunds only changed a status; the sums disagree with the balances.
+  const tx = (id: string, email: string, type: string, credits: number, extra: Record<string, unknown> = {}) =>
+    insert(db, 'transactions', { id, user_email: email, type, credits, status: 'completed', created_at: at('2025-12-01 10:00:00'), ...extra });
+  await tx('t0000000-0000-4000-8000-000000000001', '  Alice@Example.COM ', 'purchase', 20, { amount_usd: 2.675, reference_id: 'p1' });
+  await tx('t0000000-0000-4000-8000-000000000002', '  Alice@Example.COM ', 'analysis', -10, { reference_id: ID.A1, created_at: at('2025-12-10 10:00:00') });
+  await tx('t0000000-0000-4000-8000-000000000003', 'bob@example.com', 'usage', -10, { reference_id: ID.A2, status: 'refunded' });
+  await tx('legacy-tx-4', 'Carol@Example.com', 'bonus from client', 999, { amount_usd: 37.824999999999996, description: 'client-written' });
+
+  await insert(db, 'credit_packages', { id: 'c0000000-0000-4000-8000-000000000001', name: 'Starter', name_ar: 'المبتدئ', credits: 10, price_usd: 9.99, features: ['a', 1], features_ar: 'null', is_active: true, is_popular: null, created_at: at('2025-11-01 10:00:00') });
+  await insert(db, 'credit_packages', { id: 'c0000000-0000-4000-8000-000000000002', name: 'Broken', credits: 0, price_usd: 5, created_at: at('2025-11-01 10:00:00') });
+
+  await insert(db, 'payment_methods', { id: 'm0000000-0000-4000-8000-000000000001', name: 'Bank Transfer', name_ar: 'حوالة بنكية', type: null, details: '"just text"', is_active: null, created_at: at('2025-11-01 10:00:00') });
+
+  await insert(db, 'discount_codes', { id: 'd0000000-0000-4000-8000-000000000001', code: 'save10', discount_percent: 10, max_uses: 1, used_count: 1, is_active: true, created_at: at('2025-11-01 10:00:00') });
+  await insert(db, 'discount_codes', { id: 'd0000000-0000-4000-8000-000000000002', code: 'SAVE10', discount_percent: 50, created_at: at('2025-12-01 10:00:00') });
+  await insert(db, 'discount_codes', { id: 'd0000000-0000-4000-8000-000000000003', code: 'BOTH', discount_percent: 5, discount_amount: 1.5, created_at: at('2025-12-01 10:00:00') });
+
+  const pay = (id: string, email: string, extra: Record<string, unknown>) =>
+    insert(db, 'payments', { id, user_email: email, amount_usd: 9.99, credits: 10, payment_method: 'bank transfer', payment_proof: 'data:image/png;base64,iVBORw0KGgo=', status: 'approved', created_at: at('2025-12-02 10:00:00'), ...extra });
+  await pay('p0000000-0000-4000-8000-000000000001', '  Alice@Example.COM ', { original_amount: 11.1, amount_usd: 9.99, discount_code: 'save10', approved_by: options.adminEmail, approved_at: at('2025-12-02 11:00:00') });
+  await pay('p0000000-0000-4000-8000-000000000002', 'bob@example.com', { discount_code: 'SAVE10', payment_method: 'Western Union', currency_code: 'SYP', currency_amount: 119880, exchange_rate: 12000 });
+  await pay('p0000000-0000-4000-8000-000000000003', 'Carol@Example.com', { status: 'rejected', notes: 'الإيصال غير واضح', payment_method: null, currency_code: 'syp', currency_amount: 5, exchange_rate: 12000 });
+  await pay('p0000000-0000-4000-8000-000000000004', 'Carol@Example.com', { status: 'pending', credits: 500, amount_usd: 1, payment_proof: null });
+  await pay('p0000000-0000-4000-8000-000000000005', 'Carol@Example.com', { amount_usd: 0, original_amount: null });
+
+  const analysis = (id: string, email: string, extra: Record<string, unknown>) =>
+    insert(db, 'analyses', { id, user_email: email, business_idea: 'منصة لتوصيل الوجبات المنزلية في دمشق', status: 'completed', report_type: 'free', report_language: 'english', is_deleted: false, created_at: at('2025-12-10 10:00:00'), updated_at: at('2025-12-10 11:00:00'), ...extra });
+  await analysis(ID.A1, '  Alice@Example.COM ', {
+    report_type: 'premium', report_language: 'arabic', tab_overview: validOverview, tab_market: legacyMarket, tab_business: { raw_response: 'Sorry, here is text' },
+    report: { old: 'blob' }, score: 80, user_rating: 9, user_feedback: 'ممتاز'.repeat(500), tab_processing_started: { overview: '2025-12-10T10:00:00Z' },
+  });
+  await analysis(ID.A2, 'bob@example.com', { report_type: 'premium', tab_overview: 'null' });
+  await analysis(ID.A3, '  Alice@Example.COM ', { tab_overview: validOverview, tab_market: legacyMarket, tab_business: { plan: 'x' }, is_deleted: true, deleted_at: null, report_language: 'ar' });
+  await analysis('a0000000-0000-4000-8000-0000000000a4', 'bob@example.com', { business_idea: 'hi' });
+  // json that jsonb refuses: a NUL escape inside a string
+  await db.query(`INSERT INTO analyses (id, user_email, business_idea, report_type, tab_overview, created_at) VALUES ($1, 'bob@example.com', 'An idea with a broken overview tab', 'free', '{"value_proposition": "a\\u0000b"}', '2025-12-11 10:00:00')`, [ID.A6]);
+
+  await insert(db, 'report_shares', { id: 's0000000-0000-4000-8000-000000000001', analysis_id: ID.A1, share_token: SHARE_TOKEN, created_by: 'alice@example.com', is_active: true, access_count: 4, created_at: at('2025-12-12 10:00:00') });
+  await insert(db, 'report_shares', { id: 's0000000-0000-4000-8000-000000000002', analysis_id: ID.A3, share_token: DELETED_SHARE_TOKEN, created_by: null, created_at: at('2025-12-12 10:00:00') });
+  await insert(db, 'report_shares', { id: 's0000000-0000-4000-8000-000000000003', analysis_id: 'a0000000-0000-4000-8000-0000000000a4', share_token: 'ab'.repeat(16), created_by: 'bob@example.com' });
+  await insert(db, 'report_shares', { id: 's0000000-0000-4000-8000-000000000004', analysis_id: ID.A1, share_token: 'cd'.repeat(16), created_by: 'bob@example.com' });
+
+  await insert(db, 'referrals', { id: 'r0000000-0000-4000-8000-000000000001', referrer_email: 'ALICE@example.com', referred_email: 'bob@example.com', referral_code: 'A1B2C3D4', status: 'pending', created_at: at('2025-11-03 09:00:00') });
+  await insert(db, 'referrals', { id: 'r0000000-0000-4000-8000-000000000002', referrer_email: 'carol@example.com', referred_email: 'bob@example.com', referral_code: 'CAROL001', status: 'rewarded', created_at: at('2025-11-04 09:00:00') });
+  await insert(db, 'referrals', { id: 'r0000000-0000-4000-8000-000000000003', referrer_email: 'bob@example.com', referred_email: 'alice@example.com', referral_code: 'x', created_at: at('2025-11-05 09:00:00') });
+  await insert(db, 'referrals', { id: 'r0000000-0000-4000-8000-000000000004', referrer_email: 'carol@example.com', referred_email: 'CAROL@example.com', referral_code: 'x', created_at: at('2025-11-06 09:00:00') });
+  await insert(db, 'referrals', { id: 'r0000000-0000-4000-8000-000000000005', referrer_email: 'carol@example.com', referred_email: 'dave@example.com', referral_code: 'CAROL001', status: 'rewarded', rewarded_at: at('2025-12-01 09:00:00'), created_at: at('2025-11-07 09:00:00') });
+
+  await insert(db, 'notifications', { id: 'n0000000-0000-4000-8000-000000000001', user_email: 'alice@example.com', type: 'analysis_complete', title: 'تقريرك جاهز', message: null, is_read: true, meta_data: { analysis_id: ID.A1 }, created_at: at('2025-12-10 11:00:00') });
+  await insert(db, 'notifications', { id: 'n0000000-0000-4000-8000-000000000002', user_email: 'bob@example.com', type: 'server_error', title: null, message: 'x', meta_data: 'null' });
+  await insert(db, 'notifications', { id: 'n0000000-0000-4000-8000-000000000003', user_email: 'ghost@example.com', type: 'credits_low', title: 't', message: 'm' });
+
+  const many = Array.from({ length: 250 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `رسالة ${i}`, ...(i % 7 ? { timestamp: '2025-12-10T10:00:00Z' } : {}) }));
+  many.splice(3, 0, { role: 'system', content: 'you are a bot' }, { role: 'user', content: 'x'.repeat(20001) });
+  await insert(db, 'chat_conversations', { id: 'h0000000-0000-4000-8000-000000000001', user_email: 'Alice@example.com', analysis_id: ID.A1, title: 'محادثة', messages: many, created_at: at('2025-12-10 10:00:00'), updated_at: at('2025-12-10 12:00:00') });
+  await insert(db, 'chat_conversations', { id: 'h0000000-0000-4000-8000-000000000002', user_email: 'bob@example.com', analysis_id: ID.A1, title: null, messages: null });
+  await db.query(`INSERT INTO chat_conversations (id, user_email, messages) VALUES ('h0000000-0000-4000-8000-000000000003', 'carol@example.com', '[{"role": "user", "content": "unterminated')`).catch(async () => {
+    // PostgreSQL validates json input; malformed text only exists in databases written around it. Keep the row without it.
+    await insert(db, 'chat_conversations', { id: 'h0000000-0000-4000-8000-000000000003', user_email: 'carol@example.com', messages: { not: 'a list' } });
+  });
+
+  await insert(db, 'activity_feed', { id: 'f0000000-0000-4000-8000-000000000001', user_email: 'alice@example.com', action_type: 'analysis_created', title: 'فكرة جديدة', meta_data: { a: 1 }, created_at: at('2025-12-10 10:00:00') });
+  await insert(db, 'activity_feed', { id: 'f0000000-0000-4000-8000-000000000002', user_email: null, action_type: 'x' });
+  await insert(db, 'audit_logs', { id: 'g0000000-0000-4000-8000-000000000001', action_type: 'payment_approved', user_email: 'alice@example.com', performed_by: options.adminEmail, description: 'ok', entity_type: null, created_at: at('2025-12-02 11:00:00') });
+
+  await insert(db, 'email_templates', { id: 'e0000000-0000-4000-8000-000000000001', template_key: 'low_credits', name: 'Low credits', subject_en: 'Low', subject_ar: 'منخفض', body_en: '{{#if name}}Hi {{name}}{{/if}}', body_ar: 'مرحبا', is_active: true });
+  await insert(db, 'email_templates', { id: 'e0000000-0000-4000-8000-000000000002', template_key: 'payment_rejected', name: 'Rejected', subject_en: 'x', subject_ar: null, body_en: null, body_ar: null });
+
+  await insert(db, 'system_settings', { id: 'x0000000-0000-4000-8000-000000000001', key: 'premium_report_cost', value: '10' });
+  await insert(db, 'system_settings', { id: 'x0000000-0000-4000-8000-000000000002', key: 'price_per_credit', value: '0.5' });
+  await insert(db, 'system_settings', { id: 'x0000000-0000-4000-8000-000000000003', key: 'referral_bonus_credits', value: 'five' });
+
+  await insert(db, 'currencies', { id: 'y0000000-0000-4000-8000-000000000001', code: 'USD', name: 'US Dollar', symbol: '$', exchange_rate: 1, is_default: true, is_active: true });
+  await insert(db, 'currencies', { id: 'y0000000-0000-4000-8000-000000000002', code: 'SYP', name: 'Syrian Pound', name_ar: 'ليرة سورية', symbol: 'ل.س', exchange_rate: 12000, is_default: false, is_active: false });
+  await insert(db, 'api_request_logs', { id: 'z0000000-0000-4000-8000-000000000001', method: 'POST', path: '/api/auth/login', request_body: { password: 'secret' } });
+}
+
+/** Rows §16.4 refuses: a case-duplicate email and a negative balance. */
+export async function addRefusedRows(db: SourceDatabase) {
+  await insert(db, 'users', { id: 'dup00000-0000-4000-8000-000000000001', email: 'ALICE@example.com', password_hash: null, credits: 1, referral_code: 'DUP00001' });
+  await insert(db, 'users', { id: 'neg00000-0000-4000-8000-000000000001', email: 'neg@example.com', password_hash: null, credits: -5, referral_code: 'NEG00001' });
+}
+
+export async function removeRefusedRows(db: SourceDatabase) {
+  await db.query(`DELETE FROM users WHERE id IN ('dup00000-0000-4000-8000-000000000001', 'neg00000-0000-4000-8000-000000000001')`);
+}
