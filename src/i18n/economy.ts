@@ -50,6 +50,10 @@ export const economyMessages = {
   'ok.payment_rejected': { en: 'Payment rejected', ar: 'تم رفض الدفعة' },
   // discount codes
   'discount.not_found': { en: 'This discount code does not exist.', ar: 'رمز الخصم هذا غير موجود.' },
+  'discount.too_many_lookups': {
+    en: 'Too many unknown discount codes were tried. Try again later.',
+    ar: 'تمت تجربة عدد كبير من رموز الخصم غير الموجودة. حاول مرة أخرى لاحقاً.',
+  },
   'discount.inactive': { en: 'This discount code is not active.', ar: 'رمز الخصم هذا غير مفعّل.' },
   'discount.not_yet_valid': { en: 'This discount code is not valid yet.', ar: 'رمز الخصم هذا غير صالح بعد.' },
   'discount.expired': { en: 'This discount code has expired.', ar: 'انتهت صلاحية رمز الخصم هذا.' },

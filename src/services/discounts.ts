@@ -6,21 +6,29 @@ import type { Database } from '../db/client.js';
 import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
+import { clientIp } from '../http/context.js';
 import { toIso } from '../schemas/common.js';
 import type { ValidateDiscountBody } from '../schemas/discount.js';
 import { usd } from '../schemas/money.js';
 import type { AppEnv } from '../types.js';
+import { discountLookupKeys, lookupGate, lookupRefused } from './code-lookups.js';
 import { quoteSql, type QuoteRow } from './pricing.js';
 
 /**
  * POST /discount-codes/validate (SPEC §10): unknown code or unknown/inactive package → 404; any other
  * reason the code cannot be used → 400 naming `code` with `details.reason`; else the price before and after.
+ * An unknown code counts a failed lookup; past the limits every lookup is a 429 (services/code-lookups.ts).
  */
 export async function quoteDiscount(c: Context<AppEnv>, input: z.infer<typeof ValidateDiscountBody>) {
   const { db, user } = c.var;
   const quote = quoteSql({ userId: user.id, packageId: input.package_id, quantity: input.quantity, discountCode: input.code });
-  const rows = await db.execute<QuoteRow & Record<string, unknown>>(sql`SELECT * FROM (${quote}) q`);
-  const q = rows.rows[0] as unknown as QuoteRow;
+  const gate = lookupGate(discountLookupKeys(user.id, clientIp(c)), sql`(SELECT discount_reason FROM q) = 'not_found'`);
+  const rows = await db.execute<QuoteRow & { lookup_blocked_until: string | null } & Record<string, unknown>>(
+    sql`WITH q AS (${quote}), ${gate} SELECT q.*, (SELECT blocked_until FROM lookup_gate) AS lookup_blocked_until FROM q`,
+  );
+  const q = rows.rows[0]!;
+  const refused = lookupRefused(q.lookup_blocked_until);
+  if (refused) throw refused;
   if (!q.package_available) throw notFound('catalog.package_unavailable');
   if (q.discount_reason === 'not_found') throw notFound('discount.not_found');
   if (q.discount_reason) throw fieldError('code', q.discount_reason, `discount.${q.discount_reason}`, { reason: q.discount_reason });
