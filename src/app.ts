@@ -32,6 +32,9 @@ import { roleRoutes } from './routes/roles.js';
 import { publicSettingRoutes, systemSettingRoutes } from './routes/settings.js';
 import { transactionRoutes } from './routes/transactions.js';
 import { userRoutes } from './routes/users.js';
+import { dispatchQueuedMail } from './email/delivery.js';
+import { accountEmailRoutes } from './routes/account-email.js';
+import { emailOutboxRoutes, emailTemplateSendRoutes, userEmailRoutes } from './routes/email-outbox.js';
 import type { AppEnv } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -118,6 +121,7 @@ export function createApp() {
   app.use('*', appContext);
   app.use('*', corsFromConfig);
   app.use('*', limitBodySize);
+  app.use('*', dispatchQueuedMail);
 
   // Route groups. Each module is a chained Hono router; keep one line per group.
   const api = new Hono<AppEnv>()
@@ -145,6 +149,11 @@ export function createApp() {
     // ── ai ──
     .route('/ai', aiRoutes)
     .route('/analyses', aiAnalysesRoutes)
+    // ── email (SPEC-WAVE2 §11) ──
+    .route('/auth', accountEmailRoutes)
+    .route('/users', userEmailRoutes)
+    .route('/email-outbox', emailOutboxRoutes)
+    .route('/email-templates', emailTemplateSendRoutes)
     ;
 
   // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.

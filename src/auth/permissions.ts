@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'manage_email_templates',
   'view_discounts',
   'manage_discounts',
+  'view_email_outbox',
+  'manage_email_outbox',
   'invoke_llm',
 ] as const;
 

@@ -100,13 +100,13 @@ async function ensureSuperAdmin(db: Database, config: Pick<Config, 'appEnv'> & {
     // The account exists: make sure it is an active super admin; its password is left alone.
     await db
       .update(users)
-      .set({ roleId: superAdminRole, isActive: true, updatedAt: sql`now()` })
+      .set({ roleId: superAdminRole, isActive: true, emailVerifiedAt: sql`COALESCE(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
       .where(eq(users.id, existing[0].id));
     return;
   }
   const passwordHash = await hashPassword(password, scryptParamsFor(config));
   await db
     .insert(users)
-    .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode() })
+    .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode(), emailVerifiedAt: sql`now()` })
     .onConflictDoNothing();
 }

@@ -45,6 +45,8 @@ export interface AuthMeta {
   permissions: Permission[];
   /** true when the guard accepts any of the permissions (e.g. GET /roles). */
   anyOf?: boolean;
+  /** true when the guard also requires a verified email (403 EMAIL_NOT_VERIFIED). */
+  verifiedEmail?: boolean;
 }
 
 export type RouteMeta = DescribeMeta | ValidatorMeta | AuthMeta;

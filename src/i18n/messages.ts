@@ -5,6 +5,7 @@
 import { aiMessages } from './ai.js';
 import { contentMessages } from './content.js';
 import { economyMessages } from './economy.js';
+import { emailMessages } from './email.js';
 
 export const LANGS = ['en', 'ar'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -67,6 +68,7 @@ export const MESSAGES = {
   ...economyMessages,
   ...contentMessages,
   ...aiMessages,
+  ...emailMessages,
 } satisfies Catalog;
 export type MessageKey = keyof typeof MESSAGES;
 

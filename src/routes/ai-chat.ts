@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { chatMessages, chatSystemPrompt } from '../ai/chat-context.js';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
 import { streamMessage } from '../ai/stream.js';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
@@ -46,7 +46,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
     sse: { description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage}`, or `error` `{error_code, message}`.' },
   }),
-  requireUser,
+  requireVerifiedUser,
   body(ChatBody),
   async (c) => {
     const ai = requireAi(c);

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import * as z from 'zod';
 import { runGeneration, type RunEvent, type RunResult } from '../ai/runner.js';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { SECTION_NAMES } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
@@ -50,7 +50,7 @@ export const generateRoutes = new Hono<AppEnv>().post(
     errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
     sse: { description: SSE_DESCRIPTION },
   }),
-  requireUser,
+  requireVerifiedUser,
   body(GenerateBody),
   async (c) => {
     const ai = requireAi(c);

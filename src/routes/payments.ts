@@ -1,7 +1,7 @@
 /** /api/payments — manual payments with proof, their review and statistics (SPEC §4). */
 import { and, count, eq, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { hasPermission, requirePermission, requireUser, assertPermission } from '../auth/guards.js';
+import { hasPermission, requirePermission, requireUser, assertPermission, requireVerifiedUser } from '../auth/guards.js';
 import { payments } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
@@ -63,7 +63,7 @@ export const paymentRoutes = new Hono<AppEnv>()
       status: 201,
       response: PaymentSchema,
     }),
-    requireUser,
+    requireVerifiedUser,
     createPaymentBody,
     async (c) => created(c, await createPayment(c, c.req.valid('json')), 'ok.payment_created'),
   )
