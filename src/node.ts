@@ -13,6 +13,7 @@ import { log } from './http/logger.js';
 import { useBatchedStdoutLogs } from './http/node-log.js';
 import { openAppDatabase } from './local/app-database.js';
 import { runMaintenance } from './services/maintenance.js';
+import { startOutboxInterval } from './email/delivery.js';
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -51,6 +52,7 @@ async function main() {
     runMaintenance(db, config).catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }, config.logLevel));
   }, MAINTENANCE_INTERVAL_MS);
   maintenance.unref();
+  const outbox = startOutboxInterval(db, config);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -61,6 +63,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {
+      await outbox.stop();
       await database.close();
       process.exit(0);
     });

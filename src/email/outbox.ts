@@ -22,6 +22,8 @@ export interface UserMail {
   /** The recipient: a uuid, or an SQL expression yielding one (NULL → nothing queued). */
   userId: string | SQL;
   variables?: Variables | undefined;
+  /** Variables only known in SQL (a jsonb expression), merged over `variables`. */
+  variablesSql?: SQL | undefined;
   /** Encrypted (see encryptSecrets) before they reach this statement. */
   secretCiphertext?: string | undefined;
   /** A one-time code's mail is pointless after the code expires. */
@@ -42,7 +44,8 @@ export function enqueueUserMail(db: Database, config: Config, mail: UserMail) {
       (id, event_key, template_key, user_id, to_address, to_name, language, variables, secret_ciphertext,
        priority, max_attempts, next_attempt_at, expires_at, reply_to)
     SELECT ${id}::uuid, ${mail.eventKey}, ${mail.template}, u.id, u.email, COALESCE(u.full_name, u.display_name), u.language,
-           jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${JSON.stringify(mail.variables ?? {})}::jsonb,
+           jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${JSON.stringify(mail.variables ?? {})}::jsonb
+             || ${mail.variablesSql ?? sql`'{}'::jsonb`},
            ${mail.secretCiphertext ?? null}, ${PRIORITY[entry.category]}, ${config.email.maxAttempts}, now(),
            ${mail.expiresAt ?? null}::timestamptz, ${mail.replyTo ?? null}
     FROM users u

@@ -5,11 +5,15 @@
  */
 import { purgeDeadSessions } from '../auth/sessions.js';
 import type { Database } from '../db/client.js';
+import { purgeOldMail } from '../email/retention.js';
 import { purgeExpiredRateLimits } from './rate-limit.js';
 import { sweepStaleSections } from './report-finish.js';
 
-export async function runMaintenance(db: Database, options: { aiSectionTimeoutS: number }): Promise<{ staleSections: number }> {
-  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db)]);
+export async function runMaintenance(
+  db: Database,
+  options: { aiSectionTimeoutS: number; email?: { retentionDays: number } },
+): Promise<{ staleSections: number }> {
+  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db), ...purgeOldMail(db, options.email?.retentionDays ?? 30)]);
   const staleSections = await sweepStaleSections(db, options.aiSectionTimeoutS);
   return { staleSections };
 }
