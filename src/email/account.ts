@@ -56,7 +56,7 @@ export function verificationStatements(db: Database, config: Config, userId: str
   const bonus = integerSettingSql('signup_bonus_credits');
   const unverified = sql`EXISTS (SELECT 1 FROM users v WHERE v.id = ${userId} AND v.email_verified_at IS NULL)`;
   const referrer = sql`(SELECT r.referrer_id FROM referrals r WHERE r.referred_id = ${userId})`;
-  const statements = [
+  const statements: ReturnType<Database['execute']>[] = [
     bookEntriesFrom(db, {
       type: 'signup_bonus',
       description: 'Welcome bonus',
@@ -90,6 +90,12 @@ export function verificationStatements(db: Database, config: Config, userId: str
           }),
         ]),
   ];
+  // A code mail still waiting is pointless once the address is proven: it is withdrawn (with its secret).
+  statements.push(
+    db.execute<Record<string, unknown>>(sql`
+      UPDATE email_outbox SET status = 'cancelled', last_error = 'code_used', secret_ciphertext = NULL, updated_at = now()
+      WHERE user_id = ${userId} AND template_key IN ('email_verification', 'password_reset_code') AND status = 'pending' AND ${when}`),
+  );
   const markVerified = db.execute<Record<string, unknown>>(sql`
     UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()), signup_bonus_due = false, updated_at = now()
     WHERE id = ${userId} AND ${when}
