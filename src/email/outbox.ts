@@ -13,11 +13,14 @@ import type { AppEnv } from '../types.js';
 import { encryptSecrets } from './crypto.js';
 import { EMAIL_REGISTRY, PRIORITY, type RegistryEntry, type TemplateKey } from './registry.js';
 
+/** EMAIL_MAX_ATTEMPTS' default, for statements built where no configuration is at hand. */
+const DEFAULT_MAX_ATTEMPTS = 8;
+
 export type Variables = Record<string, string | number | boolean | null>;
 
 export interface UserMail {
-  /** `<template_key>:<business id>[:<recipient>]`. */
-  eventKey: string;
+  /** `<template_key>:<business id>[:<recipient>]` (SQL when the business id is only known in the batch). */
+  eventKey: string | SQL;
   template: TemplateKey;
   /** The recipient: a uuid, or an SQL expression yielding one (NULL → nothing queued). */
   userId: string | SQL;
@@ -35,7 +38,7 @@ export interface UserMail {
 }
 
 /** Optional mail (§11.4 notes, §11.5): an active, verified recipient whose preferences allow it, and an active template. */
-export function enqueueUserMail(db: Database, config: Config, mail: UserMail) {
+export function enqueueUserMail(db: Database, config: Pick<Config, 'email'> | undefined, mail: UserMail) {
   const entry: RegistryEntry = EMAIL_REGISTRY[mail.template];
   const optional = entry.category !== 'account';
   const id = mail.id ?? crypto.randomUUID();
@@ -43,10 +46,10 @@ export function enqueueUserMail(db: Database, config: Config, mail: UserMail) {
     INSERT INTO email_outbox
       (id, event_key, template_key, user_id, to_address, to_name, language, variables, secret_ciphertext,
        priority, max_attempts, next_attempt_at, expires_at, reply_to)
-    SELECT ${id}::uuid, ${mail.eventKey}, ${mail.template}, u.id, u.email, COALESCE(u.full_name, u.display_name), u.language,
+    SELECT ${id}::uuid, ${mail.eventKey}::text, ${mail.template}, u.id, u.email, COALESCE(u.full_name, u.display_name), u.language,
            jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${JSON.stringify(mail.variables ?? {})}::jsonb
              || ${mail.variablesSql ?? sql`'{}'::jsonb`},
-           ${mail.secretCiphertext ?? null}, ${PRIORITY[entry.category]}, ${config.email.maxAttempts}, now(),
+           ${mail.secretCiphertext ?? null}, ${PRIORITY[entry.category]}, ${config?.email.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}, now(),
            ${mail.expiresAt ?? null}::timestamptz, ${mail.replyTo ?? null}
     FROM users u
     WHERE u.id = ${mail.userId}

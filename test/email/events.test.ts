@@ -1,0 +1,74 @@
+/** Business events that queue mail (SPEC-WAVE2 §11.4, §11.8; §11.12 "credits_low"). */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, registerUser, userWithPermissions, type TestApp, type TestUser } from '../support/harness.js';
+import { createAnalysis } from '../api/content/helpers.js';
+
+let t: TestApp;
+let accountant: TestUser;
+
+beforeAll(async () => {
+  // upgrade-premium needs the AI configured (it never calls the model itself).
+  t = await createTestApp({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+  accountant = await userWithPermissions(t, ['manage_credits']);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const adjust = (user: TestUser, credits: number) =>
+  t.request('POST', `/api/users/${user.id}/adjust-credits`, { token: accountant.token, body: { credits, reason: 'test' } });
+
+async function lowWarnings(user: TestUser) {
+  const [mails, notes] = await Promise.all([
+    t.db.execute<any>(sql`SELECT event_key, variables FROM email_outbox WHERE user_id = ${user.id} AND template_key = 'credits_low' ORDER BY created_at`),
+    t.db.execute(sql`SELECT 1 FROM notifications WHERE user_id = ${user.id} AND type = 'credits_low'`),
+  ]);
+  return { mails: mails.rows, notes: notes.rows.length };
+}
+
+describe('credits_low', () => {
+  it('fires on the crossing debit only, once; topping up and spending down again warns again', async () => {
+    const user = await registerUser(t); // 3 credits, threshold 2
+    expect((await adjust(user, -1)).status).toBe(200); // 3 → 2: crosses
+    let warnings = await lowWarnings(user);
+    expect(warnings.notes).toBe(1);
+    expect(warnings.mails).toHaveLength(1);
+    const tx = await t.db.execute<any>(sql`SELECT id FROM transactions WHERE user_id = ${user.id} AND type = 'adjustment' ORDER BY created_at LIMIT 1`);
+    expect(warnings.mails[0].event_key).toBe(`credits_low:${tx.rows[0].id}`);
+    expect(warnings.mails[0].variables).toMatchObject({ balance: 2 });
+
+    expect((await adjust(user, -1)).status).toBe(200); // 2 → 1: already below
+    warnings = await lowWarnings(user);
+    expect(warnings.notes).toBe(1);
+    expect(warnings.mails).toHaveLength(1);
+
+    expect((await adjust(user, 5)).status).toBe(200); // 1 → 6
+    expect((await adjust(user, -4)).status).toBe(200); // 6 → 2: crosses again
+    warnings = await lowWarnings(user);
+    expect(warnings.notes).toBe(2);
+    expect(warnings.mails).toHaveLength(2);
+  });
+
+  it('an analysis charge that crosses the threshold warns in its batch', async () => {
+    const user = await registerUser(t);
+    const analysis = await createAnalysis(t, user);
+    const res = await t.request('POST', `/api/analyses/${analysis.id}/upgrade-premium`, { token: user.token, body: {} });
+    expect(res.status).toBe(200);
+    // 3 → 2 with the default cost 1 and threshold 2: the charge crossed.
+    expect(Number((await t.db.execute<any>(sql`SELECT credits FROM users WHERE id = ${user.id}`)).rows[0].credits)).toBe(2);
+    const warnings = await lowWarnings(user);
+    expect(warnings.mails).toHaveLength(1);
+    expect(warnings.notes).toBe(1);
+  });
+});
+
+describe('credits_added', () => {
+  it('an admin credit queues one credits_added mail keyed by its transaction', async () => {
+    const user = await registerUser(t);
+    expect((await adjust(user, 4)).status).toBe(200);
+    const mails = await t.db.execute<any>(sql`SELECT event_key, variables FROM email_outbox WHERE user_id = ${user.id} AND template_key = 'credits_added'`);
+    expect(mails.rows).toHaveLength(1);
+    expect(mails.rows[0].variables).toMatchObject({ credits: 4, balance: 7 });
+  });
+});
