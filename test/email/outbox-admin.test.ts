@@ -234,3 +234,37 @@ describe('outbox admin', () => {
     );
   });
 });
+
+describe('product templates (§11.3)', () => {
+  async function templateId(key: string): Promise<string> {
+    const list = await t.request('GET', '/api/email-templates?per_page=100', { token: admin.token });
+    return list.body.data.find((x: any) => x.template_key === key).id;
+  }
+
+  it('every registry key is seeded, marked is_product with its declared variables, and cannot be deleted', async () => {
+    const list = await t.request('GET', '/api/email-templates?per_page=100', { token: admin.token });
+    const product = list.body.data.filter((x: any) => x.is_product).map((x: any) => x.template_key);
+    expect(product).toEqual(expect.arrayContaining(['email_verification', 'password_reset_code', 'password_changed', 'credits_low', 'admin_server_error']));
+    const verification = list.body.data.find((x: any) => x.template_key === 'email_verification');
+    expect(verification.variables).toEqual(['name', 'expires_minutes']);
+    expectErrorEnvelope(await t.request('DELETE', `/api/email-templates/${verification.id}`, { token: admin.token }), 409, 'CONFLICT');
+  });
+
+  it('an edit using an undeclared placeholder is a 400 naming the field and the names; a secret placeholder or a foreign link too', async () => {
+    const id = await templateId('payment_approved');
+    const bad = await t.request('PUT', `/api/email-templates/${id}`, { token: admin.token, body: { body_ar: '<p>{{name}} {{iban}}</p>' } });
+    expectErrorEnvelope(bad, 400, 'VALIDATION_ERROR');
+    expect(bad.body.details.issues.map((i: any) => i.path)).toEqual(['body_ar']);
+    expect(bad.body.details.unknown).toEqual(['iban']);
+    const secret = await t.request('PUT', `/api/email-templates/${id}`, { token: admin.token, body: { body_en: '<p>{{code}}</p>' } });
+    expectErrorEnvelope(secret, 400, 'VALIDATION_ERROR');
+    expect(secret.body.details.issues[0]).toMatchObject({ path: 'body_en', code: 'secret_placeholder' });
+    const link = await t.request('PUT', `/api/email-templates/${id}`, { token: admin.token, body: { body_en: '<a href="https://evil.test/x">x</a>' } });
+    expect(link.body.details.issues[0]).toMatchObject({ path: 'body_en', code: 'foreign_link' });
+    const good = await t.request('PUT', `/api/email-templates/${id}`, {
+      token: admin.token,
+      body: { body_en: '<p>Hi {{name}}: ${{amount_usd}} → {{credits}}. <a href="https://app.planlyze.test/credits">See</a></p>' },
+    });
+    expect(good.status).toBe(200);
+  });
+});
