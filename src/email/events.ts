@@ -55,3 +55,54 @@ export function creditsAddedMail(db: Database, config: Pick<Config, 'email'>, us
     when: sql`EXISTS (SELECT 1 FROM transactions WHERE id = ${transactionId})`,
   });
 }
+
+const BUCKET_MS = 15 * 60 * 1000;
+
+/** The start of the current 15-minute UTC bucket (§0.1 "Admin alerts are bucketed"). */
+export const alertBucket = (now = Date.now()) => new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS).toISOString();
+
+type AdminTemplate = 'admin_new_payment' | 'admin_analysis_failed' | 'admin_contact_message' | 'admin_new_rating' | 'admin_ngo_request';
+
+/**
+ * Admin fan-out (§11.4 notes, §0.1): ONE statement mails every active, verified holder of `permission`
+ * (super_admin implied) whose preferences allow it, at most 50, and one more for ADMIN_ALERT_EMAIL.
+ * At most one mail per type and recipient per 15-minute bucket: the event key is
+ * `<type>:<recipient id | inbox>:<bucket start>`, so later events of the bucket queue nothing.
+ */
+export function adminAlertStatements(
+  db: Database,
+  config: Pick<Config, 'email'>,
+  alert: { template: AdminTemplate; permission: string; variables?: Record<string, string | number>; variablesSql?: SQL; when: SQL },
+) {
+  const bucket = alertBucket();
+  const vars = sql`${JSON.stringify(alert.variables ?? {})}::jsonb || ${alert.variablesSql ?? sql`'{}'::jsonb`}`;
+  const templateActive = sql`EXISTS (SELECT 1 FROM email_templates t WHERE t.template_key = ${alert.template} AND t.is_active)`;
+  const { maxAttempts, adminAlert } = config.email;
+  return [
+    db.execute<{ id: string }>(sql`
+      INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at)
+      SELECT ${alert.template} || ':' || u.id::text || ':' || ${bucket}, ${alert.template}, u.id, u.email, COALESCE(u.full_name, u.display_name),
+             u.language, jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${vars}, 2, ${maxAttempts}, now()
+      FROM users u JOIN roles r ON r.id = u.role_id
+      WHERE u.is_active AND u.email_verified_at IS NOT NULL
+        AND (r.name = 'super_admin' OR ${alert.permission} = ANY(r.permissions))
+        AND (u.notification_preferences -> ${alert.template}) IS DISTINCT FROM 'false'::jsonb
+        AND (u.notification_preferences -> 'email') IS DISTINCT FROM 'false'::jsonb
+        AND ${templateActive} AND ${alert.when}
+      ORDER BY u.created_at, u.id
+      LIMIT 50
+      ON CONFLICT (event_key) DO NOTHING
+      RETURNING id`),
+    ...(adminAlert.address
+      ? [
+          db.execute<{ id: string }>(sql`
+            INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at)
+            SELECT ${`${alert.template}:inbox:${bucket}`}, ${alert.template}, NULL, ${adminAlert.address}, NULL, ${adminAlert.language},
+                   jsonb_build_object('name', '') || ${vars}, 2, ${maxAttempts}, now()
+            WHERE ${templateActive} AND ${alert.when}
+            ON CONFLICT (event_key) DO NOTHING
+            RETURNING id`),
+        ]
+      : []),
+  ];
+}

@@ -3,13 +3,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, userWithPermissions, type TestApp, type TestUser } from '../support/harness.js';
 import { createAnalysis } from '../api/content/helpers.js';
+import { seededCatalog, submitPayment } from '../api/economy/helpers.js';
+import { ADMIN } from '../support/harness.js';
 
 let t: TestApp;
 let accountant: TestUser;
 
 beforeAll(async () => {
   // upgrade-premium needs the AI configured (it never calls the model itself).
-  t = await createTestApp({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' });
+  t = await createTestApp({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ADMIN_ALERT_EMAIL: 'ops@planlyze.test', ADMIN_ALERT_LANGUAGE: 'ar' });
   accountant = await userWithPermissions(t, ['manage_credits']);
 });
 afterAll(async () => {
@@ -70,5 +72,34 @@ describe('credits_added', () => {
     const mails = await t.db.execute<any>(sql`SELECT event_key, variables FROM email_outbox WHERE user_id = ${user.id} AND template_key = 'credits_added'`);
     expect(mails.rows).toHaveLength(1);
     expect(mails.rows[0].variables).toMatchObject({ credits: 4, balance: 7 });
+  });
+});
+
+describe('admin_new_payment', () => {
+  it('fans out to payment reviewers and the alert inbox, at most once per recipient per 15-minute bucket, honouring preferences', async () => {
+    const quiet = await userWithPermissions(t, ['manage_payments']);
+    await t.db.execute(sql`UPDATE users SET notification_preferences = '{"admin_new_payment": false}'::jsonb WHERE id = ${quiet.id}`);
+    const reviewer = await userWithPermissions(t, ['manage_payments']);
+    const buyer = await registerUser(t);
+    const { starter, methodId } = await seededCatalog(t);
+    const before = await t.db.execute(sql`SELECT 1 FROM email_outbox WHERE template_key = 'admin_new_payment'`);
+    const first = await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId });
+    expect(first.status).toBe(201);
+    const rows = await t.db.execute<any>(sql`
+      SELECT to_address, user_id, language, priority, variables FROM email_outbox
+      WHERE template_key = 'admin_new_payment' AND created_at >= now() - interval '1 minute' ORDER BY to_address`);
+    const addresses = rows.rows.map((r: any) => r.to_address);
+    expect(addresses).toContain(ADMIN.email);
+    expect(addresses).toContain(reviewer.email);
+    expect(addresses).toContain('ops@planlyze.test');
+    expect(addresses).not.toContain(quiet.email);
+    const inbox = rows.rows.find((r: any) => r.to_address === 'ops@planlyze.test');
+    expect(inbox).toMatchObject({ user_id: null, language: 'ar', priority: 2 });
+    expect(inbox.variables).toMatchObject({ payer_email: buyer.email, amount_usd: expect.any(String) });
+
+    const second = await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId });
+    expect(second.status).toBe(201);
+    const after = await t.db.execute(sql`SELECT 1 FROM email_outbox WHERE template_key = 'admin_new_payment'`);
+    expect(after.rows.length - before.rows.length).toBe(rows.rows.length);
   });
 });
