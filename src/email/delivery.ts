@@ -6,10 +6,12 @@
  * - the Worker cron every minute and a Node interval (`EMAIL_DISPATCH_INTERVAL_MS`) drain every due row.
  * With EMAIL_PROVIDER=none nothing can leave, so nothing is dispatched after a response.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import { AppError } from '../errors.js';
 import { log } from '../http/logger.js';
+import { serverErrorAlert } from './events.js';
 import type { AppEnv } from '../types.js';
 import { dispatchOutbox, type DispatchReport } from './dispatch.js';
 import { queuedIds } from './outbox.js';
@@ -31,12 +33,8 @@ export async function settleDispatches(): Promise<void> {
   while (inFlight.size > 0) await Promise.all([...inFlight]);
 }
 
-export const dispatchQueuedMail: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await next();
-  const ids = queuedIds(c);
-  if (ids.length === 0 || c.var.config?.email.provider === 'none') return;
-  const { db, config } = c.var;
-  const start = () => runDispatch(db, config, { ids, maxPriority: 1, budgetMs: AFTER_RESPONSE_BUDGET_MS });
+/** Runs `work` after the response: `waitUntil` on Workers, the next event-loop turn on Node. */
+function afterResponse(c: Context<AppEnv>, work: () => Promise<unknown>): void {
   let executionCtx: { waitUntil(p: Promise<unknown>): void } | undefined;
   try {
     executionCtx = c.executionCtx;
@@ -44,12 +42,33 @@ export const dispatchQueuedMail: MiddlewareHandler<AppEnv> = async (c, next) => 
     executionCtx = undefined; // Node and app.request: no execution context
   }
   if (executionCtx) {
-    executionCtx.waitUntil(start());
+    executionCtx.waitUntil(work());
     return;
   }
-  const run = new Promise<void>((resolve) => setTimeout(() => void start().finally(resolve), 0));
+  const run = new Promise<void>((resolve) => setTimeout(() => void work().finally(resolve), 0));
   inFlight.add(run);
   void run.finally(() => inFlight.delete(run));
+}
+
+export const dispatchQueuedMail: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.res.status === 500 && c.var.config?.email.adminAlert.address) {
+    // The aggregated server-error alert; its own failure is only logged.
+    const { db, config } = c.var;
+    const code = c.error instanceof AppError ? c.error.code : 'INTERNAL_ERROR';
+    afterResponse(c, async () => {
+      try {
+        const statement = serverErrorAlert(db, config, code);
+        if (statement) await statement;
+      } catch (error) {
+        log('error', 'server-error alert not recorded', { error: String(error) }, config.logLevel);
+      }
+    });
+  }
+  const ids = queuedIds(c);
+  if (ids.length === 0 || c.var.config?.email.provider === 'none') return;
+  const { db, config } = c.var;
+  afterResponse(c, () => runDispatch(db, config, { ids, maxPriority: 1, budgetMs: AFTER_RESPONSE_BUDGET_MS }));
 };
 
 /** Node: drains due rows every EMAIL_DISPATCH_INTERVAL_MS; `stop()` waits up to 5 s for a run in progress. */

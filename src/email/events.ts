@@ -106,3 +106,25 @@ export function adminAlertStatements(
       : []),
   ];
 }
+
+/**
+ * The aggregated server-error alert (§11.4 note, §0.1): one `admin_server_error` mail to ADMIN_ALERT_EMAIL
+ * per 15-minute bucket, sent at the end of the bucket; later errors of the bucket raise its `count` while
+ * the row is still pending. Error codes only, never error text.
+ */
+export function serverErrorAlert(db: Database, config: Pick<Config, 'email'>, errorCode: string) {
+  const address = config.email.adminAlert.address;
+  if (!address) return undefined;
+  const bucket = alertBucket();
+  const bucketEnd = new Date(new Date(bucket).getTime() + BUCKET_MS);
+  return db.execute(sql`
+    INSERT INTO email_outbox (event_key, template_key, user_id, to_address, language, variables, priority, max_attempts, next_attempt_at)
+    SELECT ${`admin_server_error:inbox:${bucket}`}, 'admin_server_error', NULL, ${address}, ${config.email.adminAlert.language},
+           jsonb_build_object('name', '', 'count', 1, 'error_code', ${errorCode}::text, 'bucket_start', ${bucket}::text),
+           2, ${config.email.maxAttempts}, ${bucketEnd}::timestamptz
+    WHERE EXISTS (SELECT 1 FROM email_templates t WHERE t.template_key = 'admin_server_error' AND t.is_active)
+    ON CONFLICT (event_key) DO UPDATE
+      SET variables = jsonb_set(email_outbox.variables, '{count}', to_jsonb(COALESCE((email_outbox.variables ->> 'count')::int, 0) + 1)),
+          updated_at = now()
+      WHERE email_outbox.status = 'pending'`);
+}

@@ -103,3 +103,31 @@ describe('admin_new_payment', () => {
     expect(after.rows.length - before.rows.length).toBe(rows.rows.length);
   });
 });
+
+describe('admin_server_error', () => {
+  it('one alert per 15-minute bucket to ADMIN_ALERT_EMAIL, counted, sent at the end of the bucket, with the error code only', async () => {
+    const { settleDispatches } = await import('../../src/email/delivery.js');
+    const boom = await createTestApp(
+      { ADMIN_ALERT_EMAIL: 'ops@planlyze.test' },
+      {
+        extend: (app) =>
+          app.get('/api/__boom', () => {
+            throw new Error('secret internal detail');
+          }),
+      },
+    );
+    try {
+      for (let i = 0; i < 3; i++) expect((await boom.request('GET', '/api/__boom')).status).toBe(500);
+      await settleDispatches();
+      const rows = await boom.db.execute<any>(sql`
+        SELECT to_address, user_id, variables, next_attempt_at > now() AS later, event_key FROM email_outbox WHERE template_key = 'admin_server_error'`);
+      expect(rows.rows).toHaveLength(1);
+      expect(rows.rows[0]).toMatchObject({ to_address: 'ops@planlyze.test', user_id: null, later: true });
+      expect(rows.rows[0].variables).toMatchObject({ count: 3, error_code: 'INTERNAL_ERROR' });
+      expect(JSON.stringify(rows.rows[0])).not.toContain('secret internal detail');
+      expect(rows.rows[0].event_key).toMatch(/^admin_server_error:inbox:\d{4}-\d\d-\d\dT\d\d:(00|15|30|45):00\.000Z$/);
+    } finally {
+      await boom.close();
+    }
+  });
+});
