@@ -131,3 +131,18 @@ describe('admin_server_error', () => {
     }
   });
 });
+
+describe('share_opened', () => {
+  it('a viewed share queues one share_opened mail per share per UTC day', async () => {
+    const { completeAnalysis } = await import('../api/content/helpers.js');
+    const owner = await registerUser(t);
+    const analysis = await createAnalysis(t, owner);
+    await completeAnalysis(t, analysis.id);
+    const share = await t.request('POST', '/api/report-shares', { token: owner.token, body: { analysis_id: analysis.id } });
+    expect(share.status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await t.request('GET', `/api/report-shares/public/${share.body.data.token}`)).status).toBe(200);
+    const mails = await t.db.execute<any>(sql`SELECT event_key FROM email_outbox WHERE user_id = ${owner.id} AND template_key = 'share_opened'`);
+    expect(mails.rows).toHaveLength(1);
+    expect(mails.rows[0].event_key).toBe(`share_opened:${share.body.data.id}:${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`);
+  });
+});
