@@ -158,6 +158,13 @@ export async function applyReferral(db: Database, userId: string, rawCode: strin
       },
       inserted,
     ),
+    // SPEC-WAVE2 §0.1: applied by a verified user, the referrer hears about it at once (mail too).
+    enqueueUserMail(db, undefined, {
+      eventKey: `referral_joined:${userId}`,
+      template: 'referral_joined',
+      userId: sql`(SELECT referrer_id FROM referrals WHERE id = ${referralId})`,
+      when: inserted,
+    }),
   ]);
   const f = applied.rows[0]!;
   if (f.referral) return { referral: f.referral };

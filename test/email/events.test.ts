@@ -146,3 +146,21 @@ describe('share_opened', () => {
     expect(mails.rows[0].event_key).toBe(`share_opened:${share.body.data.id}:${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`);
   });
 });
+
+describe('referral_joined', () => {
+  it('at registration: mailed to the referrer when the referred user verifies; by /referrals/apply: at once', async () => {
+    const { latestCode, registerUnverifiedUser } = await import('../support/harness.js');
+    const referrer = await registerUser(t);
+    const code = (await t.request('GET', '/api/auth/me', { token: referrer.token })).body.data.referral_code;
+    const mails = async () => (await t.db.execute(sql`SELECT 1 FROM email_outbox WHERE user_id = ${referrer.id} AND template_key = 'referral_joined'`)).rows.length;
+    const referred = await registerUnverifiedUser(t, { referral_code: code });
+    expect(await mails()).toBe(0);
+    const verificationCode = await latestCode(t, referred.id, 'email_verification');
+    expect((await t.request('POST', '/api/auth/verify-email', { token: referred.token, body: { code: verificationCode } })).status).toBe(200);
+    expect(await mails()).toBe(1);
+
+    const applier = await registerUser(t);
+    expect((await t.request('POST', '/api/referrals/apply', { token: applier.token, body: { referral_code: code } })).status).toBe(200);
+    expect(await mails()).toBe(2);
+  });
+});
