@@ -71,13 +71,15 @@ type AdminTemplate = 'admin_new_payment' | 'admin_analysis_failed' | 'admin_cont
  */
 export function adminAlertStatements(
   db: Database,
-  config: Pick<Config, 'email'>,
+  config: Pick<Config, 'email'> | undefined,
   alert: { template: AdminTemplate; permission: string; variables?: Record<string, string | number>; variablesSql?: SQL; when: SQL },
 ) {
   const bucket = alertBucket();
   const vars = sql`${JSON.stringify(alert.variables ?? {})}::jsonb || ${alert.variablesSql ?? sql`'{}'::jsonb`}`;
   const templateActive = sql`EXISTS (SELECT 1 FROM email_templates t WHERE t.template_key = ${alert.template} AND t.is_active)`;
-  const { maxAttempts, adminAlert } = config.email;
+  // Without a configuration at hand (the AI sweep) the holders are mailed, the inbox is not.
+  const maxAttempts = config?.email.maxAttempts ?? 8;
+  const adminAlert = config?.email.adminAlert ?? { address: undefined, language: 'en' as const };
   return [
     db.execute<{ id: string }>(sql`
       INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at)

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { adminAlertStatements } from '../email/events.js';
 import { enqueueUserMail } from '../email/outbox.js';
 import { log } from '../http/logger.js';
 import { recordActivity } from './activity.js';
@@ -61,7 +62,14 @@ export async function announceOutcome(db: Database, o: RunOutcome): Promise<void
             variablesSql: sql`(SELECT jsonb_build_object('idea', left(a.business_idea, 120)) FROM analyses a WHERE a.id = ${o.analysisId})`,
           }),
         ]
-      : []),
+      : adminAlertStatements(db, undefined, {
+          template: 'admin_analysis_failed',
+          permission: 'manage_analyses',
+          variables: { analysis_id: o.analysisId },
+          variablesSql: sql`jsonb_build_object('error_code', COALESCE((SELECT s.error_code FROM analysis_sections s
+            WHERE s.analysis_id = ${o.analysisId} AND s.status = 'failed' AND s.error_code IS NOT NULL LIMIT 1), 'UNKNOWN'))`,
+          when: sql`true`,
+        })),
     recordActivity(db, {
       userId: o.userId,
       action: o.status === 'completed' ? 'analysis_completed' : 'analysis_failed',

@@ -164,3 +164,24 @@ describe('referral_joined', () => {
     expect(await mails()).toBe(2);
   });
 });
+
+describe('admin_analysis_failed and analysis_completed', () => {
+  it('a run ending failed alerts the holders of manage_analyses (error code only); completed mails the owner once per tier', async () => {
+    const { announceOutcome } = await import('../../src/services/report-outcome.js');
+    const owner = await registerUser(t);
+    const analysis = await createAnalysis(t, owner);
+    await t.db.execute(sql`UPDATE analysis_sections SET status = 'failed', error_code = 'SECTION_TIMEOUT' WHERE analysis_id = ${analysis.id}`);
+    await announceOutcome(t.db, { analysisId: analysis.id, userId: owner.id, status: 'failed', reportType: 'free', refundedCredits: 0 });
+    const alerts = await t.db.execute<any>(sql`SELECT to_address, variables FROM email_outbox WHERE template_key = 'admin_analysis_failed' AND variables ->> 'analysis_id' = ${analysis.id}`);
+    expect(alerts.rows.map((r: any) => r.to_address)).toContain(ADMIN.email);
+    expect(alerts.rows[0].variables).toMatchObject({ analysis_id: analysis.id });
+    expect(typeof alerts.rows[0].variables.error_code).toBe('string');
+
+    for (let i = 0; i < 2; i++) {
+      await announceOutcome(t.db, { analysisId: analysis.id, userId: owner.id, status: 'completed', reportType: 'free', refundedCredits: 0 });
+    }
+    await announceOutcome(t.db, { analysisId: analysis.id, userId: owner.id, status: 'completed', reportType: 'premium', refundedCredits: 0 });
+    const done = await t.db.execute<any>(sql`SELECT event_key FROM email_outbox WHERE user_id = ${owner.id} AND template_key = 'analysis_completed' ORDER BY event_key`);
+    expect(done.rows.map((r: any) => r.event_key)).toEqual([`analysis_completed:${analysis.id}`, `analysis_completed:${analysis.id}:premium`]);
+  });
+});
