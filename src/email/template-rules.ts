@@ -60,5 +60,16 @@ export function registryIssues(templateKey: string, input: TemplateTexts): Templ
 
 /** The product template keys this edit would break (the update refuses them in SQL, saving a read). */
 export function keysRefusing(input: TemplateTexts): string[] {
-  return PRODUCT_TEMPLATE_KEYS.filter((key) => registryIssues(key, input).length > 0);
+  const used = new Set<string>();
+  for (const field of TEMPLATE_TEXT_FIELDS) {
+    const text = input[field];
+    if (text !== undefined) for (const name of placeholdersOf(text)) used.add(name);
+  }
+  const globals = new Set<string>(GLOBAL_VARIABLES);
+  const names = [...used].filter((n) => !globals.has(n) && !SECRET_NAMES.has(n));
+  if (names.length === 0) return [];
+  return PRODUCT_TEMPLATE_KEYS.filter((key) => {
+    const declared = new Set<string>(EMAIL_REGISTRY[key].variables);
+    return names.some((n) => !declared.has(n));
+  });
 }
