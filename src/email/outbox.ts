@@ -37,7 +37,7 @@ export interface UserMail {
   replyTo?: string | undefined;
 }
 
-/** Optional mail (§11.4 notes, §11.5): an active, verified recipient whose preferences allow it, and an active template. */
+/** One statement queueing `mail` for one user (nothing when the user or a condition does not qualify). */
 export function enqueueUserMail(db: Database, config: Pick<Config, 'email'> | undefined, mail: UserMail) {
   const entry: RegistryEntry = EMAIL_REGISTRY[mail.template];
   const optional = entry.category !== 'account';
@@ -59,6 +59,7 @@ export function enqueueUserMail(db: Database, config: Pick<Config, 'email'> | un
     RETURNING id`);
 }
 
+/** Optional mail (§11.4 notes, §11.5): an active, verified recipient whose preferences allow it, and an active template. */
 function userMailConditions(entry: RegistryEntry, key: string): SQL {
   return sql`AND u.is_active AND u.email_verified_at IS NOT NULL
       AND (u.notification_preferences -> ${entry.preference ?? key}) IS DISTINCT FROM 'false'::jsonb
