@@ -42,6 +42,9 @@ import { contactMessageRoutes, contactRoutes } from './routes/contact.js';
 import { landingStatsRoutes } from './routes/landing-stats.js';
 import { requestLogRoutes } from './routes/request-logs.js';
 import { partnerRoutes, socialMediaRoutes } from './routes/site-content.js';
+import { dispatchQueuedMail } from './email/delivery.js';
+import { accountEmailRoutes } from './routes/account-email.js';
+import { emailOutboxRoutes, emailTemplateSendRoutes, userEmailRoutes } from './routes/email-outbox.js';
 import type { AppEnv } from './types.js';
 
 const MiB = 1024 * 1024;
@@ -132,6 +135,7 @@ export function createApp() {
   app.use('*', appContext);
   app.use('*', corsFromConfig);
   app.use('*', limitBodySize);
+  app.use('*', dispatchQueuedMail);
 
   // Route groups. Each module is a chained Hono router; keep one line per group.
   const api = new Hono<AppEnv>()
@@ -170,6 +174,11 @@ export function createApp() {
     .route('/landing-stats', landingStatsRoutes)
     .route('/api-request-logs', requestLogRoutes)
     .route('/competitors', competitorRoutes)
+    // ── email (SPEC-WAVE2 §11) ──
+    .route('/auth', accountEmailRoutes)
+    .route('/users', userEmailRoutes)
+    .route('/email-outbox', emailOutboxRoutes)
+    .route('/email-templates', emailTemplateSendRoutes)
     ;
 
   // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.

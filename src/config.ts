@@ -19,6 +19,29 @@ export const DEV_DEFAULTS = {
 export const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-5-5';
 export const TURNSTILE_SITEVERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 
+export const EMAIL_PROVIDERS = ['zeptomail', 'log', 'none'] as const;
+export const DEFAULT_EMAIL_API_BASE_URL = 'https://api.zeptomail.com/v1.1';
+const EMAIL_API_KEY_PREFIX = 'Zoho-enczapikey ';
+
+export interface EmailConfig {
+  provider: (typeof EMAIL_PROVIDERS)[number];
+  /** The send-mail token without the `Zoho-enczapikey ` prefix. */
+  apiKey: string | undefined;
+  apiBaseUrl: string;
+  from: { address: string; name: string };
+  replyTo: string | undefined;
+  appUrl: string;
+  adminAlert: { address: string | undefined; language: 'en' | 'ar' };
+  maxAttempts: number;
+  timeoutMs: number;
+  batchSize: number;
+  dispatchIntervalMs: number;
+  retentionDays: number;
+  codeTtlS: number;
+  codeMaxAttempts: number;
+  requireVerification: boolean;
+}
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -63,6 +86,24 @@ const EnvSchema = z.object({
   AI_WEB_SEARCH: bool.default(false),
   AI_WEB_SEARCH_MAX_USES: int(1, 20).default(5),
   AI_PRICES: optionalText,
+  // Email (SPEC-WAVE2 §11.10)
+  EMAIL_PROVIDER: z.enum(EMAIL_PROVIDERS).optional(),
+  EMAIL_API_KEY: optionalText,
+  EMAIL_API_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EMAIL_FROM: z.email().trim().optional(),
+  EMAIL_FROM_NAME: optionalText,
+  EMAIL_REPLY_TO: z.email().trim().optional(),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ADMIN_ALERT_EMAIL: z.email().trim().toLowerCase().optional(),
+  ADMIN_ALERT_LANGUAGE: z.enum(['en', 'ar']).default('en'),
+  EMAIL_MAX_ATTEMPTS: int(1, 20).default(8),
+  EMAIL_TIMEOUT_MS: int(1000, 60_000).default(10_000),
+  EMAIL_BATCH_SIZE: int(1, 100).default(20),
+  EMAIL_DISPATCH_INTERVAL_MS: int(1000, 600_000).default(15_000),
+  EMAIL_OUTBOX_RETENTION_DAYS: int(1, 365).default(30),
+  EMAIL_CODE_TTL_S: int(300, 3600).default(900),
+  EMAIL_CODE_MAX_ATTEMPTS: int(3, 10).default(5),
+  REQUIRE_EMAIL_VERIFICATION: bool.default(true),
 });
 
 /** Every setting the schema reads (e.g. what `npm run dev` passes from the shell to the Worker). */
@@ -95,6 +136,7 @@ export interface Config {
   aiResearch: { webSearch: boolean; maxUses: number };
   /** Issue 15: prices per model (AI_PRICES), in nano-USD per token / per search. */
   aiPrices: PriceTable;
+  email: EmailConfig;
 }
 
 /** Raised when the environment cannot be served safely. `problems` name settings, never their values. */
@@ -166,6 +208,23 @@ export function parseConfig(env: Record<string, unknown>): Config {
     },
     aiResearch: { webSearch: e.AI_WEB_SEARCH, maxUses: e.AI_WEB_SEARCH_MAX_USES },
     aiPrices,
+    email: {
+      provider: e.EMAIL_PROVIDER ?? (production ? 'zeptomail' : 'log'),
+      apiKey: e.EMAIL_API_KEY?.startsWith(EMAIL_API_KEY_PREFIX) ? e.EMAIL_API_KEY.slice(EMAIL_API_KEY_PREFIX.length) : e.EMAIL_API_KEY,
+      apiBaseUrl: (e.EMAIL_API_BASE_URL ?? DEFAULT_EMAIL_API_BASE_URL).replace(/\/+$/, ''),
+      from: { address: e.EMAIL_FROM ?? 'no-reply@localhost', name: e.EMAIL_FROM_NAME ?? 'Planlyze' },
+      replyTo: e.EMAIL_REPLY_TO,
+      appUrl: (e.APP_URL ?? 'http://localhost:5173').replace(/\/+$/, ''),
+      adminAlert: { address: e.ADMIN_ALERT_EMAIL, language: e.ADMIN_ALERT_LANGUAGE },
+      maxAttempts: e.EMAIL_MAX_ATTEMPTS,
+      timeoutMs: e.EMAIL_TIMEOUT_MS,
+      batchSize: e.EMAIL_BATCH_SIZE,
+      dispatchIntervalMs: e.EMAIL_DISPATCH_INTERVAL_MS,
+      retentionDays: e.EMAIL_OUTBOX_RETENTION_DAYS,
+      codeTtlS: e.EMAIL_CODE_TTL_S,
+      codeMaxAttempts: e.EMAIL_CODE_MAX_ATTEMPTS,
+      requireVerification: e.REQUIRE_EMAIL_VERIFICATION,
+    },
   };
 }
 
@@ -209,6 +268,30 @@ function productionProblems(e: z.infer<typeof EnvSchema>): string[] {
   if (e.DATABASE_URL === DEV_DEFAULTS.DATABASE_URL) problems.push('DATABASE_URL is the development default');
   if (!e.TURNSTILE_VERIFY_URL.startsWith('https://')) problems.push('TURNSTILE_VERIFY_URL must be https in production');
   if (e.ADMIN_PASSWORD && e.ADMIN_PASSWORD.length < 12) problems.push('ADMIN_PASSWORD must be at least 12 characters in production');
+  problems.push(...emailProductionProblems(e));
+  return problems;
+}
+
+const LOCAL_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|::1)$/i;
+
+/** SPEC-WAVE2 §11.10: production sends real mail through the real provider to real links. */
+function emailProductionProblems(e: z.infer<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  if (e.EMAIL_PROVIDER && e.EMAIL_PROVIDER !== 'zeptomail') problems.push('EMAIL_PROVIDER must be zeptomail in production');
+  const key = e.EMAIL_API_KEY?.startsWith(EMAIL_API_KEY_PREFIX) ? e.EMAIL_API_KEY.slice(EMAIL_API_KEY_PREFIX.length) : e.EMAIL_API_KEY;
+  if (!key) problems.push('EMAIL_API_KEY is required in production');
+  else if (key.length < 20 || /\s/.test(key)) problems.push('EMAIL_API_KEY must be at least 20 characters without whitespace');
+  if (e.EMAIL_API_BASE_URL && !e.EMAIL_API_BASE_URL.startsWith('https://')) problems.push('EMAIL_API_BASE_URL must be https in production');
+  const fromDomain = e.EMAIL_FROM?.split('@')[1];
+  if (!e.EMAIL_FROM) problems.push('EMAIL_FROM is required in production');
+  else if (!fromDomain || LOCAL_HOST.test(fromDomain)) problems.push('EMAIL_FROM must not be on localhost in production');
+  if (!e.APP_URL) problems.push('APP_URL is required in production');
+  else {
+    const url = new URL(e.APP_URL);
+    if (url.protocol !== 'https:') problems.push('APP_URL must be https in production');
+    else if (LOCAL_HOST.test(url.hostname)) problems.push('APP_URL must not be loopback or localhost in production');
+  }
+  if (!e.REQUIRE_EMAIL_VERIFICATION) problems.push('REQUIRE_EMAIL_VERIFICATION cannot be false in production');
   return problems;
 }
 

@@ -6,6 +6,7 @@
 import { createApp } from './app.js';
 import { resolveConfig } from './config.js';
 import { createDb, routeLoopbackToLocalEndpoint } from './db/client.js';
+import { runDispatch } from './email/delivery.js';
 import { log } from './http/logger.js';
 import { runMaintenance } from './services/maintenance.js';
 import type { Bindings } from './types.js';
@@ -13,14 +14,27 @@ import type { Bindings } from './types.js';
 routeLoopbackToLocalEndpoint();
 const app = createApp();
 
+/**
+ * Two triggers (wrangler.toml, SPEC-WAVE2 §0 §9): every minute the email outbox drains; every fifth
+ * minute the §9 housekeeping runs first. Any other trigger (e.g. a manual `/__scheduled`) does both.
+ */
+const EVERY_MINUTE = '* * * * *';
+
 export default {
   fetch: app.fetch,
-  async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
+  async scheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = resolveConfig(env);
+    const db = createDb(config.databaseUrl);
+    const housekeeping = controller.cron !== EVERY_MINUTE;
     ctx.waitUntil(
-      runMaintenance(createDb(config.databaseUrl), config).catch((error: unknown) =>
-        log('error', 'scheduled maintenance failed', { error: String(error) }, config.logLevel),
-      ),
+      (async () => {
+        if (housekeeping) {
+          await runMaintenance(db, config).catch((error: unknown) =>
+            log('error', 'scheduled maintenance failed', { error: String(error) }, config.logLevel),
+          );
+        }
+        await runDispatch(db, config, { budgetMs: 25_000 });
+      })(),
     );
   },
 } satisfies ExportedHandler<Bindings>;

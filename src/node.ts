@@ -21,9 +21,10 @@ import { MigrationsMissingError, pendingMigrations } from './local/migration-sta
 import { installedScalarBundle } from './local/scalar-bundle.js';
 import { runMaintenance } from './services/maintenance.js';
 import { flushRequestLogs } from './services/request-logs.js';
+import { startOutboxInterval } from './email/delivery.js';
 
-/** Every minute, like the Worker cron: a dead run is settled (refund, notification) within a minute. */
-const MAINTENANCE_INTERVAL_MS = 60 * 1000;
+/** Every 5 minutes, like the Worker's housekeeping cron (SPEC-WAVE2 §0); GET /analyses/:id settles a dead run at once. */
+const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000;
 /** Loopback unless HOST says otherwise: a development server with development secrets stays on this machine. */
 const DEFAULT_HOST = '127.0.0.1';
 
@@ -77,6 +78,7 @@ async function main() {
     runMaintenance(db, config).catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }, config.logLevel));
   }, MAINTENANCE_INTERVAL_MS);
   maintenance.unref();
+  const outbox = startOutboxInterval(db, config);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -88,6 +90,7 @@ async function main() {
     force.unref();
     server.close(async () => {
       await flushRequestLogs(2000); // queued request-log rows, with a deadline (SPEC-WAVE2 §15.2)
+      await outbox.stop();
       await database.close();
       process.exit(0);
     });

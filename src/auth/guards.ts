@@ -56,6 +56,31 @@ export const requireUserWithProfile: MiddlewareHandler<AppEnv> = withMeta(
   { kind: 'auth', permissions: [] },
 );
 
+/**
+ * Like requireUser, and the caller's email must be verified (SPEC-WAVE2 §11.6): `403 EMAIL_NOT_VERIFIED`
+ * otherwise, unless REQUIRE_EMAIL_VERIFICATION=false. `email_verified_at` comes with the auth query, so
+ * the check costs no round trip.
+ */
+export const requireVerifiedUser: MiddlewareHandler<AppEnv> = withMeta(
+  async (c, next) => {
+    await authenticate(c, false);
+    assertVerifiedEmail(c);
+    await next();
+  },
+  { kind: 'auth', permissions: [], verifiedEmail: true },
+);
+
+function assertVerifiedEmail(c: Context<AppEnv>): void {
+  if (c.var.config.email.requireVerification && !c.var.user.emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED');
+}
+
+/** The verified-email rule after another guard (e.g. `requirePermission('invoke_llm')`). */
+export const requireVerifiedEmail: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await authenticate(c, false);
+  assertVerifiedEmail(c);
+  await next();
+};
+
 export function hasPermission(c: Context<AppEnv>, permission: Permission): boolean {
   return c.var.user?.permissions.includes(permission) ?? false;
 }

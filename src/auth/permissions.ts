@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   // SPEC-WAVE2 §0 (§13 NGO programme)
   'view_ngo_requests',
   'manage_ngo_requests',
+  'view_email_outbox',
+  'manage_email_outbox',
   'invoke_llm',
   // SPEC-WAVE2 §14, §15
   'manage_site_content',

@@ -124,6 +124,9 @@ export const users = pgTable(
     lastLoginAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** SPEC-WAVE2 §11.6 (migration 0002): NULL until the address is proven; the signup bonus waits for it. */
+    emailVerifiedAt: timestamp({ withTimezone: true }),
+    signupBonusDue: boolean().notNull().default(false),
   },
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
@@ -1107,4 +1110,81 @@ export const legacyTransactions = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull(),
   },
   (t) => [index('legacy_transactions_user_created_idx').on(t.userId, t.createdAt)],
+);
+
+// ─── Email (SPEC-WAVE2 §11, migration 0002) ──────────────────────────────────
+
+export const EMAIL_CODE_PURPOSES = ['verify_email', 'reset_password'] as const;
+export type EmailCodePurpose = (typeof EMAIL_CODE_PURPOSES)[number];
+export const EMAIL_OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type EmailOutboxStatus = (typeof EMAIL_OUTBOX_STATUSES)[number];
+
+/** One-time codes: only their HMAC is stored; one live code per (user, purpose). */
+export const emailCodes = pgTable(
+  'email_codes',
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text().$type<EmailCodePurpose>().notNull(),
+    codeHash: text().notNull(),
+    attempts: integer().notNull().default(0),
+    maxAttempts: integer().notNull().default(5),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    consumedAt: timestamp({ withTimezone: true }),
+    supersededAt: timestamp({ withTimezone: true }),
+    createdIpHash: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('email_codes_one_live_per_purpose')
+      .on(t.userId, t.purpose)
+      .where(sql`${t.consumedAt} IS NULL AND ${t.supersededAt} IS NULL`),
+    index('email_codes_user_created_idx').on(t.userId, t.createdAt),
+    check('email_codes_purpose', sql`${t.purpose} IN (${oneOf(EMAIL_CODE_PURPOSES)})`),
+    check('email_codes_attempts_range', sql`${t.attempts} >= 0 AND ${t.maxAttempts} >= 1`),
+  ],
+);
+
+/** The transactional outbox: written in the batch of the event that causes the mail, drained by the dispatcher. */
+export const emailOutbox = pgTable(
+  'email_outbox',
+  {
+    id: id(),
+    eventKey: text().notNull(),
+    templateKey: text().notNull(),
+    userId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    toAddress: text().notNull(),
+    toName: text(),
+    language: text().notNull().default('en'),
+    variables: jsonb().$type<Record<string, string | number | boolean | null>>().notNull().default({}),
+    secretCiphertext: text(),
+    priority: smallint().notNull().default(1),
+    status: text().$type<EmailOutboxStatus>().notNull().default('pending'),
+    attempts: integer().notNull().default(0),
+    maxAttempts: integer().notNull().default(8),
+    nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp({ withTimezone: true }),
+    expiresAt: timestamp({ withTimezone: true }),
+    lastError: text(),
+    lastHttpStatus: integer(),
+    providerMessageId: text(),
+    replyTo: text(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    sentAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('email_outbox_event_key_unique').on(t.eventKey),
+    index('email_outbox_due_idx').on(t.priority, t.nextAttemptAt).where(sql`${t.status} IN ('pending', 'sending')`),
+    index('email_outbox_user_created_idx').on(t.userId, t.createdAt),
+    index('email_outbox_status_created_idx').on(t.status, t.createdAt),
+    index('email_outbox_template_created_idx').on(t.templateKey, t.createdAt),
+    check('email_outbox_language', sql`${t.language} IN (${oneOf(LANGUAGES)})`),
+    check('email_outbox_priority', sql`${t.priority} IN (0, 1, 2)`),
+    check('email_outbox_status', sql`${t.status} IN (${oneOf(EMAIL_OUTBOX_STATUSES)})`),
+    check('email_outbox_attempts_range', sql`${t.attempts} >= 0 AND ${t.attempts} <= ${t.maxAttempts}`),
+    check('email_outbox_last_error_length', sql`char_length(${t.lastError}) <= 500`),
+  ],
 );

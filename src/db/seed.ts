@@ -135,7 +135,7 @@ async function ensureSuperAdmin(
     // The account exists: make sure it is an active super admin.
     const keepSuperAdmin = db
       .update(users)
-      .set({ roleId: superAdminRole, isActive: true, updatedAt: sql`now()` })
+      .set({ roleId: superAdminRole, isActive: true, emailVerifiedAt: sql`COALESCE(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
       .where(eq(users.id, found.id));
     const { ok: passwordMatches } = await verifyPassword(password, found.passwordHash, params);
     if (passwordMatches || !resetPassword) {
@@ -154,7 +154,7 @@ async function ensureSuperAdmin(
   const passwordHash = await hashPassword(password, params);
   await db
     .insert(users)
-    .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode() })
+    .values({ email, passwordHash, fullName: 'Administrator', roleId: superAdminRole, referralCode: newReferralCode(), emailVerifiedAt: sql`now()` })
     .onConflictDoNothing();
   return { status: 'created', email };
 }

@@ -86,6 +86,7 @@ function errorCodesOf(route: DocumentedRoute): ErrorCode[] {
     codes.add('AUTHENTICATION_ERROR');
     codes.add('TOKEN_EXPIRED');
     if (route.auth.permissions.length > 0) codes.add('AUTHORIZATION_ERROR');
+    if (route.auth.verifiedEmail) codes.add('EMAIL_NOT_VERIFIED');
   }
   codes.add('SERVICE_UNAVAILABLE');
   codes.add('INTERNAL_ERROR');

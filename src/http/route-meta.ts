@@ -45,6 +45,7 @@ export const TAGS = {
   'request-logs': 'The record of API requests kept for support and operations.',
   currencies: 'Currencies users pay in, with their exchange rates (public read, admin write).',
   ngo: 'The NGO programme: organisation requests, vouchers, and the reports they sponsor.',
+  'email-outbox': 'Transactional email: the outbox of queued, sent and failed mails, and its administration.',
 } as const;
 
 export type Tag = keyof typeof TAGS;
@@ -93,6 +94,8 @@ export interface AuthMeta {
   permissions: Permission[];
   /** true when the guard accepts any of the permissions (e.g. GET /roles). */
   anyOf?: boolean;
+  /** true when the guard also requires a verified email (403 EMAIL_NOT_VERIFIED). */
+  verifiedEmail?: boolean;
 }
 
 export type RouteMeta = DescribeMeta | ValidatorMeta | AuthMeta;

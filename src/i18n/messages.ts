@@ -7,6 +7,7 @@ import { contentMessages } from './content.js';
 import { economyMessages } from './economy.js';
 import { publicSiteMessages } from './public-site.js';
 import { moneyRegionsMessages } from './money-regions.js';
+import { emailMessages } from './email.js';
 
 export const LANGS = ['en', 'ar'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -71,6 +72,7 @@ export const MESSAGES = {
   ...aiMessages,
   ...publicSiteMessages,
   ...moneyRegionsMessages,
+  ...emailMessages,
 } satisfies Catalog;
 export type MessageKey = keyof typeof MESSAGES;
 

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { aiContextFor } from '../ai/client.js';
 import { checkIdeaLocally } from '../ai/idea-checks.js';
 import { askIdeaOpinion } from '../ai/idea-opinion.js';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
@@ -119,7 +119,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
       response: AnalysisSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'AI_UNAVAILABLE'],
     }),
-    requireUser,
+    requireVerifiedUser,
     idParam(),
     emptyBody(),
     async (c) => {
@@ -142,7 +142,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
       response: IdeaVerdictSchema,
       errors: ['RATE_LIMITED'],
     }),
-    requireUser,
+    requireVerifiedUser,
     body(ValidateIdeaBody),
     async (c) => {
       const input = c.req.valid('json');

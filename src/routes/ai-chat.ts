@@ -10,7 +10,7 @@ import { chatMessages, chatSystemPrompt } from '../ai/chat-context.js';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
 import { streamMessage } from '../ai/stream.js';
 import { DEFAULT_PROPOSAL_TEXT, proposalOf, proposeGuide, proposeTool } from '../ai/regeneration-proposal.js';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
@@ -61,7 +61,7 @@ export const chatRoutes = new Hono<AppEnv>().post(
       events: { delta: ChatDeltaEvent, done: ChatReply, error: StreamErrorEvent },
     },
   }),
-  requireUser,
+  requireVerifiedUser,
   body(ChatBody),
   async (c) => {
     const ai = requireAi(c);

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import * as z from 'zod';
 import { runGeneration, type RewriteInput, type RunEvent, type RunResult } from '../ai/runner.js';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { SECTION_NAMES, type SectionName } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
@@ -73,7 +73,7 @@ export const generateRoutes = new Hono<AppEnv>().post(
       },
     },
   }),
-  requireUser,
+  requireVerifiedUser,
   body(GenerateBody),
   async (c) => {
     const ai = requireAi(c);

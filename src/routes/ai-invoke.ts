@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { aiTuning, createMessage, type FailedCall } from '../ai/client.js';
-import { requirePermission } from '../auth/guards.js';
+import { requirePermission, requireVerifiedEmail } from '../auth/guards.js';
 import { AppError } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
@@ -43,9 +43,10 @@ export const invokeRoutes = new Hono<AppEnv>().post(
     description: '`max_tokens` at most 4096 (default 1024). 20 calls per user per hour. Upstream failures → 502 after bounded retries.',
     tags: ['ai'],
     response: InvokeReply,
-    errors: ['RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
+    errors: ['RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR', 'EMAIL_NOT_VERIFIED'],
   }),
   requirePermission('invoke_llm'),
+  requireVerifiedEmail,
   body(InvokeBody),
   async (c) => {
     const ai = requireAi(c);

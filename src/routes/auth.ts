@@ -13,6 +13,8 @@ import { describe } from '../http/route-meta.js';
 import { body, emptyBody } from '../http/validate.js';
 import { language, text } from '../schemas/common.js';
 import { ProfileFields, profileColumns, serializeUser, UserSchema } from '../schemas/user.js';
+import { passwordChangedMail } from '../email/account.js';
+import { idsOf, noteQueued } from '../email/outbox.js';
 import { countRefusedRegistration, login, register } from '../services/accounts.js';
 import { passwordAttempt } from '../services/password-attempts.js';
 import type { AppEnv } from '../types.js';
@@ -133,11 +135,13 @@ export const authRoutes = new Hono<AppEnv>()
         throw fieldError('current_password', 'wrong_password', 'auth.wrong_current_password');
       }
       const passwordHash = await hashPassword(new_password, params);
-      await db.batch([
+      const [, , queued] = await db.batch([
         db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id)),
         revokeUserSessions(db, user.id, 'password_changed', tokenId),
+        passwordChangedMail(db, config, user.id),
         ...attempt.succeeded(),
       ]);
+      noteQueued(c, idsOf(queued));
       return ok(c, { changed: true as const }, 'ok.password_changed');
     },
   )

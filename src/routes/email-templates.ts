@@ -29,6 +29,7 @@ import {
 import { audit } from '../services/audit.js';
 import { auditRowChange } from '../services/conditional-log.js';
 import { renderEmail } from '../services/email-render.js';
+import { contentIssues, keysRefusing, registryIssues, type TemplateIssue } from '../email/template-rules.js';
 import type { AppEnv } from '../types.js';
 
 const TAGS = ['email-templates'] as const;
@@ -51,6 +52,16 @@ function columnsOf(input: UpdateTemplateInput) {
     description: input.description,
     isActive: input.is_active,
   };
+}
+
+/** 400 naming each refused field (SPEC-WAVE2 §11.3, §0.1). */
+function refuseTemplateIssues(issues: TemplateIssue[]): void {
+  if (issues.length === 0) return;
+  const unknown = [...new Set(issues.flatMap((i) => i.names ?? []))];
+  throw new AppError('VALIDATION_ERROR', {
+    message: issues.some((i) => i.code === 'unknown_placeholders') ? 'email.unknown_placeholders' : 'VALIDATION_ERROR',
+    details: { ...(unknown.length > 0 ? { unknown } : {}), issues: issues.map(({ path, code, message }) => ({ path, code, message })) },
+  });
 }
 
 async function loadTemplate(c: Context<AppEnv>, id: string) {
@@ -105,6 +116,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     async (c) => {
       const { template_key, ...rest } = c.req.valid('json');
       const { db } = c.var;
+      refuseTemplateIssues(contentIssues(rest, c.var.config.email.appUrl));
       const id = crypto.randomUUID();
       try {
         const [rows] = await db.batch([
@@ -146,7 +158,10 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateEmailTemplate',
       summary: 'Edit an email template',
-      description: '`template_key` cannot change (the product looks templates up by it).',
+      description:
+        '`template_key` cannot change (the product looks templates up by it). A product template may use only the ' +
+        'placeholders it declares (`variables`, plus app_name, app_url, support_email): 400 naming the field with the unknown ' +
+        'names. No template may reference a secret variable (`code`), and every link must start with APP_URL.',
       tags: TAGS,
       response: TemplateSchema,
       errors: ['NOT_FOUND'],
@@ -158,12 +173,16 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const { db } = c.var;
-      const target = eq(emailTemplates.id, id);
-      const [, , rows] = await db.batch([
-        db.select({ id: emailTemplates.id }).from(emailTemplates).where(target).for('update'),
+      refuseTemplateIssues(contentIssues(input, c.var.config.email.appUrl));
+      // A product template may use only its declared placeholders: the keys this text would break are
+      // excluded in SQL (no extra read), and the lock tells which key refused it.
+      const refusing = keysRefusing(input);
+      const editable = refusing.length > 0 ? and(eq(emailTemplates.id, id), notInArray(emailTemplates.templateKey, refusing))! : eq(emailTemplates.id, id);
+      const [locked, , rows] = await db.batch([
+        db.select({ id: emailTemplates.id, templateKey: emailTemplates.templateKey }).from(emailTemplates).where(eq(emailTemplates.id, id)).for('update'),
         auditRowChange(db, c, {
           table: emailTemplates,
-          where: target,
+          where: editable,
           action: 'email_template.update',
           entityType: 'email_template',
           entityId: id,
@@ -172,10 +191,14 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
         db
           .update(emailTemplates)
           .set({ ...columnsOf(input), updatedAt: sql`now()` })
-          .where(target)
+          .where(editable)
           .returning(),
       ]);
-      if (!rows[0]) throw notFound();
+      if (!rows[0]) {
+        if (!locked[0]) throw notFound();
+        refuseTemplateIssues(registryIssues(locked[0].templateKey, input));
+        throw notFound();
+      }
       return ok(c, serializeTemplate(rows[0]));
     },
   )
@@ -185,7 +208,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
       operationId: 'deleteEmailTemplate',
       summary: 'Delete an email template',
       description:
-        'Templates the product sends (payment_approved, payment_rejected, referral_reward, analysis_completed) ' +
+        'Templates the product sends (`is_product`: every key of the email registry, SPEC-WAVE2 §11.3) ' +
         'cannot be deleted → 409 CONFLICT; deactivate them instead.',
       tags: TAGS,
       response: z.object({ id: z.uuid() }),

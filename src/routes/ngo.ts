@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
-import { requirePermission, requireUser } from '../auth/guards.js';
+import { requirePermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
@@ -72,7 +72,7 @@ export const ngoRoutes = new Hono<AppEnv>()
       response: NgoRequestSchema,
       errors: ['CONFLICT'],
     }),
-    requireUser,
+    requireVerifiedUser,
     body(CreateNgoRequestBody),
     async (c) => created(c, await createNgoRequest(c, c.req.valid('json')), 'ok.ngo_request_created'),
   )

@@ -1,7 +1,7 @@
 /** /api/payments — manual payments with proof, their review and statistics (SPEC §4). */
 import { and, count, eq, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { hasPermission, requirePermission, requireUser, assertPermission } from '../auth/guards.js';
+import { hasPermission, requirePermission, requireUser, assertPermission, requireVerifiedUser } from '../auth/guards.js';
 import { payments } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, ok, paginated } from '../http/envelope.js';
@@ -72,7 +72,7 @@ export const paymentRoutes = new Hono<AppEnv>()
       response: PaymentSchema,
       errors: ['INVALID_STATE'],
     }),
-    requireUser,
+    requireVerifiedUser,
     createPaymentBody,
     async (c) => created(c, await createPayment(c, c.req.valid('json')), 'ok.payment_created'),
   )
@@ -88,7 +88,7 @@ export const paymentRoutes = new Hono<AppEnv>()
       response: QuoteSchema,
       errors: ['INVALID_STATE'],
     }),
-    requireUser,
+    requireVerifiedUser,
     body(QuoteBody),
     async (c) => ok(c, await quotePayment(c, c.req.valid('json'))),
   )

@@ -1,7 +1,7 @@
 /** /api/referrals — applying a referral code and listing referrals with ledger totals (SPEC §4, §10). */
 import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { assertPermission, hasPermission, requireUser } from '../auth/guards.js';
+import { assertPermission, hasPermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { referrals, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginated } from '../http/envelope.js';
@@ -42,7 +42,7 @@ export const referralRoutes = new Hono<AppEnv>()
       response: ReferralSchema,
       errors: ['NOT_FOUND', 'CONFLICT'],
     }),
-    requireUser,
+    requireVerifiedUser,
     body(ApplyReferralBody),
     async (c) => {
       const { user } = c.var;

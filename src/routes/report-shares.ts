@@ -5,7 +5,7 @@
 import { and, count, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { analyses, reportShares } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginated } from '../http/envelope.js';
@@ -44,7 +44,7 @@ export const reportSharesRoutes = new Hono<AppEnv>()
       response: CreatedShareSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
     }),
-    requireUser,
+    requireVerifiedUser,
     body(CreateShareBody),
     async (c) => {
       const { analysis_id, expires_at } = c.req.valid('json');

@@ -1,6 +1,8 @@
 /** /api/users — user administration (SPEC §7) and credit adjustments (SPEC §3). */
 import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { creditsAddedMail, creditsLowStatements } from '../email/events.js';
+import { idsOf, noteQueued } from '../email/outbox.js';
 import { requirePermission } from '../auth/guards.js';
 import { roles, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
@@ -129,10 +131,11 @@ export const userRoutes = new Hono<AppEnv>()
       if (id === actor.id) throw new AppError('AUTHORIZATION_ERROR', { message: 'credits.own_balance' });
       const transactionId = crypto.randomUUID();
       let booked;
+      let mails: unknown[] = [];
       try {
         // One batch: the entry (balance + ledger row), its audit entry (only if it was booked: an unknown
         // user books nothing), and for a credit the user's notification (notify skips unknown users).
-        [booked] = await db.batch([
+        [booked, ...mails] = await db.batch([
           bookEntry(db, { id: transactionId, userId: id, type: 'adjustment', credits, description: reason, createdBy: actor.id }),
           auditIf(
             db,
@@ -148,6 +151,10 @@ export const userRoutes = new Hono<AppEnv>()
           ...(credits > 0
             ? [notify(db, { userId: id, ...notificationTexts('credits_added', { credits }), data: { credits, transaction_id: transactionId } })]
             : []),
+          // SPEC-WAVE2 §11.4, §11.8: the credits_added mail, or credits_low when this debit crossed the threshold.
+          ...(credits > 0
+            ? [creditsAddedMail(db, c.var.config, id, transactionId, credits)]
+            : creditsLowStatements(db, c.var.config, id, sql`t.id = ${transactionId}`)),
         ]);
       } catch (error) {
         if (isInsufficientBalance(error)) throw new AppError('INVALID_STATE', { message: 'credits.below_zero' });
@@ -156,6 +163,7 @@ export const userRoutes = new Hono<AppEnv>()
       }
       const row = booked.rows[0];
       if (!row) throw notFound('credits.unknown_user');
+      noteQueued(c, idsOf(...mails));
       const transaction = serializeTransaction(row as Parameters<typeof serializeTransaction>[0]);
       return ok(c, { transaction, balance: transaction.balance_after }, 'ok.credits_adjusted');
     },

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
-import { requireUser } from '../auth/guards.js';
+import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { notFound } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
@@ -28,7 +28,7 @@ export const voucherRedemptionRoutes = new Hono<AppEnv>()
       response: AnalysisSchema,
       errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED'],
     }),
-    requireUser,
+    requireVerifiedUser,
     idParam(),
     body(RedeemVoucherBody),
     async (c) => ok(c, await redeemVoucher(c, c.req.valid('param').id, c.req.valid('json').code), 'ok.voucher_redeemed'),

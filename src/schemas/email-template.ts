@@ -1,5 +1,6 @@
 /** Request and response schemas of email templates (SPEC §7). */
 import * as z from 'zod';
+import { registryEntry } from '../email/registry.js';
 import type { emailTemplates } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { placeholdersOf } from '../services/email-render.js';
@@ -62,7 +63,10 @@ export const TemplateSchema = named(
     body_ar: z.string(),
     description: z.string().nullable(),
     is_active: z.boolean(),
-    variables: z.array(z.string()).describe('The `{{placeholders}}` used by the subjects and bodies.'),
+    is_product: z.boolean().describe('A template the product sends (cannot be deleted; its placeholders are checked on edit)'),
+    variables: z
+      .array(z.string())
+      .describe('Product templates: the variables the product provides. Other templates: the `{{placeholders}}` they use.'),
     created_at: isoDate,
     updated_at: isoDate,
   }),
@@ -80,7 +84,8 @@ export function serializeTemplate(row: typeof emailTemplates.$inferSelect): Temp
     body_ar: row.bodyAr,
     description: row.description,
     is_active: row.isActive,
-    variables: placeholdersOf(row.subjectEn, row.subjectAr, row.bodyEn, row.bodyAr),
+    is_product: registryEntry(row.templateKey) !== undefined,
+    variables: [...(registryEntry(row.templateKey)?.variables ?? placeholdersOf(row.subjectEn, row.subjectAr, row.bodyEn, row.bodyAr))],
     created_at: toIso(row.createdAt)!,
     updated_at: toIso(row.updatedAt)!,
   };

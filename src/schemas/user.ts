@@ -8,8 +8,8 @@ import { named } from './registry.js';
 export const NotificationPreferences = named(
   'NotificationPreferences',
   z
-    .partialRecord(z.enum(NOTIFICATION_TYPES), z.boolean())
-    .describe('Per notification type: false turns it off; a missing key means on.'),
+    .partialRecord(z.enum([...NOTIFICATION_TYPES, 'email']), z.boolean())
+    .describe('Per notification type: false turns it off; a missing key means on. `email: false` turns off every optional email.'),
 );
 
 export const UserSchema = named(
@@ -32,6 +32,8 @@ export const UserSchema = named(
     credits: z.number().int(),
     referral_code: z.string(),
     is_active: z.boolean(),
+    email_verified: z.boolean(),
+    email_verified_at: isoDate.nullable(),
     last_login_at: isoDate.nullable(),
     created_at: isoDate,
     updated_at: isoDate,
@@ -58,6 +60,8 @@ export function serializeUser(user: AuthUser): UserDto {
     credits: user.credits,
     referral_code: user.referralCode,
     is_active: user.isActive,
+    email_verified: user.emailVerifiedAt !== null && user.emailVerifiedAt !== undefined,
+    email_verified_at: toIso(user.emailVerifiedAt ?? null),
     last_login_at: toIso(user.lastLoginAt),
     created_at: toIso(user.createdAt)!,
     updated_at: toIso(user.updatedAt)!,
@@ -79,8 +83,8 @@ export const ProfileFields = {
   country: text(80).nullable(),
   city: text(80).nullable(),
   notification_preferences: z.strictObject(
-    Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, z.boolean().optional()])) as Record<
-      (typeof NOTIFICATION_TYPES)[number],
+    Object.fromEntries([...NOTIFICATION_TYPES, 'email'].map((t) => [t, z.boolean().optional()])) as Record<
+      (typeof NOTIFICATION_TYPES)[number] | 'email',
       z.ZodOptional<z.ZodBoolean>
     >,
   ),

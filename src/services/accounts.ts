@@ -14,6 +14,9 @@ import { referrals, roles, users } from '../db/schema.js';
 import { AppError, fieldError } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import type { AppEnv } from '../types.js';
+import { issueCode } from '../email/codes.js';
+import { hashIp } from '../email/crypto.js';
+import { noteQueued } from '../email/outbox.js';
 import { bookEntry } from './ledger.js';
 import { notify } from './notify.js';
 import { newReferralCode, normalizeReferralCode } from './referral-codes.js';
@@ -82,6 +85,10 @@ export async function register(c: Context<AppEnv>, input: RegisterInput): Promis
   const passwordHash = await hashPassword(input.password, scryptParamsFor(config));
   const userId = crypto.randomUUID();
   const session = await issueSession(db, config, userId);
+  // SPEC-WAVE2 §11.6: the bonus (and a referrer's notification) wait for the verified address; the
+  // verification code and its mail are written in the same batch as the account.
+  const verifyFirst = config.email.requireVerification;
+  const verification = await issueCode(db, config, { userId, purpose: 'verify_email', ipHash: await hashIp(config.secretKey, clientIp(c)) });
 
   for (let attempt = 1; ; attempt++) {
     const referralCodeOfNewUser = newReferralCode();
@@ -99,15 +106,17 @@ export async function register(c: Context<AppEnv>, input: RegisterInput): Promis
             referralCode: referralCodeOfNewUser,
             referredBy: referrerId ?? null,
             lastLoginAt: new Date(),
+            signupBonusDue: verifyFirst,
           })
           .returning(),
-        ...(bonus > 0
+        ...(bonus > 0 && !verifyFirst
           ? [bookEntry(db, { userId, type: 'signup_bonus', credits: bonus, description: 'Welcome bonus' })]
           : []),
         session.insert,
-        ...(referrerId
+        ...verification.statements,
+        ...(referrerId ? [db.insert(referrals).values({ referrerId, referredId: userId })] : []),
+        ...(referrerId && !verifyFirst
           ? [
-              db.insert(referrals).values({ referrerId, referredId: userId }),
               notify(db, {
                 userId: referrerId,
                 type: 'referral_joined',
@@ -121,12 +130,13 @@ export async function register(c: Context<AppEnv>, input: RegisterInput): Promis
           : []),
       ]);
       const row = inserted[0]!;
+      noteQueued(c, [verification.outboxId]);
       return {
         token: session.token,
         expires_in: session.expiresIn,
         user: {
           ...row,
-          credits: bonus,
+          credits: verifyFirst ? 0 : bonus,
           role: role.name,
           permissions: effectivePermissions(role.name, role.permissions),
         },

@@ -6,7 +6,7 @@
  * like `{{other}}` is not expanded again.
  */
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]{0,63})\s*\}\}/g;
+export const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]{0,63})\s*\}\}/g;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

@@ -6,6 +6,7 @@
  */
 import { purgeDeadSessions } from '../auth/sessions.js';
 import type { Database } from '../db/client.js';
+import { purgeOldMail } from '../email/retention.js';
 import { purgeExpiredRateLimits } from './rate-limit.js';
 import { purgeOldSpam } from './contact.js';
 import { pruneRequestLogs } from './request-logs.js';
@@ -13,9 +14,14 @@ import { sweepStaleSections } from './report-finish.js';
 
 export async function runMaintenance(
   db: Database,
-  options: { aiSectionTimeoutS: number; requestLog: { retentionDays: number } },
+  options: { aiSectionTimeoutS: number; requestLog: { retentionDays: number }; email?: { retentionDays: number } },
 ): Promise<{ staleSections: number; requestLogsPruned: number }> {
-  await db.batch([purgeDeadSessions(db), purgeExpiredRateLimits(db), purgeOldSpam(db)]);
+  await db.batch([
+    purgeDeadSessions(db),
+    purgeExpiredRateLimits(db),
+    purgeOldSpam(db),
+    ...purgeOldMail(db, options.email?.retentionDays ?? 30),
+  ]);
   const staleSections = await sweepStaleSections(db, options.aiSectionTimeoutS);
   const requestLogsPruned = await pruneRequestLogs(db, options.requestLog.retentionDays);
   return { staleSections, requestLogsPruned };

@@ -25,6 +25,7 @@ import { notify } from './notify.js';
 import { balanceLimitError, bookEntriesFrom, isBalanceOverflow, isDoubleBooking } from './ledger.js';
 import { notificationTexts } from './notification-texts.js';
 import { referralRewardStatements } from './referrals.js';
+import { enqueueUserMail, idsOf, noteQueued } from '../email/outbox.js';
 
 /**
  * What both reviews share: the row lock, "still pending" (as seen under it), and the owner — all in SQL.
@@ -54,10 +55,10 @@ function outcome(locked: { status: string }[], claimed: Record<string, unknown>[
  * statement acts only on another user's payment; the caller gets 403 for their own.
  */
 export async function approvePayment(c: Context<AppEnv>, id: string): Promise<PaymentDto> {
-  const { db, user: reviewer } = c.var;
+  const { db, user: reviewer, config } = c.var;
   const { lock, pending, owner, others } = reviewOf(db, id, reviewer.id);
   try {
-    const [locked, , , , , claimed] = await db.batch([
+    const [locked, , , , , queued, claimed] = await db.batch([
       lock,
       bookEntriesFrom(db, {
         type: 'purchase',
@@ -77,6 +78,13 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
         { action: 'payment.approve', entityType: 'payment', entityId: id, before: { status: 'pending' }, after: { status: 'approved' } },
         pending,
       ),
+      enqueueUserMail(db, config, {
+        eventKey: `payment_approved:${id}`,
+        template: 'payment_approved',
+        userId: owner,
+        variablesSql: sql`(SELECT jsonb_build_object('amount_usd', p.amount_usd::text, 'credits', p.credits) FROM payments p WHERE p.id = ${id})`,
+        when: pending,
+      }),
       db
         .update(payments)
         .set({ status: 'approved', reviewedBy: reviewer.id, reviewedAt: sql`now()`, updatedAt: sql`now()` })
@@ -86,6 +94,7 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
       ...referralRewardStatements(db, owner),
     ]);
     if (locked[0]?.userId === reviewer.id) throw new AppError('AUTHORIZATION_ERROR', { message: 'payment.own_payment' });
+    noteQueued(c, idsOf(queued));
     return outcome(locked, claimed);
   } catch (error) {
     if (isDoubleBooking(error, 'purchase')) throw new AppError('INVALID_STATE', { message: 'payment.not_pending' });
@@ -95,10 +104,10 @@ export async function approvePayment(c: Context<AppEnv>, id: string): Promise<Pa
 }
 
 export async function rejectPayment(c: Context<AppEnv>, id: string, reason: string): Promise<PaymentDto> {
-  const { db, user: reviewer } = c.var;
+  const { db, user: reviewer, config } = c.var;
   const { lock, pending, owner } = reviewOf(db, id);
   const reserved = sql`(SELECT r.discount_code_id, r.user_id FROM discount_redemptions r WHERE r.payment_id = ${id} AND r.status = 'reserved')`;
-  const [locked, , , , , , claimed] = await db.batch([
+  const [locked, , , , , , queued, claimed] = await db.batch([
     lock,
     // The use reserved at creation goes back to the code and to the buyer's allowance.
     db.execute(sql`
@@ -124,11 +133,13 @@ export async function rejectPayment(c: Context<AppEnv>, id: string, reason: stri
       },
       pending,
     ),
+    enqueueUserMail(db, config, { eventKey: `payment_rejected:${id}`, template: 'payment_rejected', userId: owner, variables: { reason }, when: pending }),
     db
       .update(payments)
       .set({ status: 'rejected', reviewedBy: reviewer.id, reviewedAt: sql`now()`, rejectionReason: reason, updatedAt: sql`now()` })
       .where(and(eq(payments.id, id), eq(payments.status, 'pending')))
       .returning(paymentFields),
   ]);
+  noteQueued(c, idsOf(queued));
   return outcome(locked, claimed);
 }

@@ -10,6 +10,7 @@
  *      refuse an over-use; the batch is one transaction, so the payment disappears with it. Concurrent
  *      buyers queue on the code's row lock: `max_uses` holds whatever their number.
  */
+import { adminAlertStatements } from '../email/events.js';
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
@@ -103,6 +104,14 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
         INSERT INTO discount_redemptions (discount_code_id, user_id, payment_id, discount_usd)
         SELECT p.discount_code_id, p.user_id, p.id, p.discount_usd FROM payments p
         WHERE p.id = ${id} AND p.discount_code_id IS NOT NULL`),
+      // SPEC-WAVE2 §11.4: payment reviewers hear about it (bucketed per 15 minutes).
+      ...adminAlertStatements(db, c.var.config, {
+        template: 'admin_new_payment',
+        permission: 'manage_payments',
+        variables: { payer_email: user.email },
+        variablesSql: sql`(SELECT jsonb_build_object('amount_usd', p.amount_usd::text) FROM payments p WHERE p.id = ${id})`,
+        when: sql`EXISTS (SELECT 1 FROM payments p WHERE p.id = ${id})`,
+      }),
     ]);
     const result = placed.rows[0]!;
     if (!result.payment) {

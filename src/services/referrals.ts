@@ -12,6 +12,7 @@
  * sees the first event. Paid at most once: the row lock, the `status = 'joined'` condition, and as a
  * last line the unique index `transactions_one_bonus_per_referral`.
  */
+import { enqueueUserMail } from '../email/outbox.js';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { bookEntriesFrom, isDoubleBooking } from './ledger.js';
@@ -64,6 +65,15 @@ export function referralRewardStatements(db: Database, referredUserId: SQL | str
       WHERE referred_id = ${referredUserId} AND status = 'joined'
         AND EXISTS (SELECT 1 FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id)
       RETURNING id, referrer_id`),
+    // SPEC-WAVE2 §11.4: the referrer's mail, with the real amount, when this batch booked the bonus.
+    enqueueUserMail(db, undefined, {
+      eventKey: sql`'referral_reward:' || (SELECT r.id::text FROM referrals r WHERE r.referred_id = ${referredUserId})`,
+      template: 'referral_reward',
+      userId: sql`(SELECT r.referrer_id FROM referrals r WHERE r.referred_id = ${referredUserId})`,
+      variablesSql: sql`jsonb_build_object('credits', ${bonus})`,
+      when: sql`EXISTS (SELECT 1 FROM referrals r JOIN transactions t ON t.type = 'referral_bonus' AND t.reference_id = r.id
+        WHERE r.referred_id = ${referredUserId} AND t.created_at = now())`,
+    }),
   ] as const;
 }
 
@@ -148,6 +158,13 @@ export async function applyReferral(db: Database, userId: string, rawCode: strin
       },
       inserted,
     ),
+    // SPEC-WAVE2 §0.1: applied by a verified user, the referrer hears about it at once (mail too).
+    enqueueUserMail(db, undefined, {
+      eventKey: `referral_joined:${userId}`,
+      template: 'referral_joined',
+      userId: sql`(SELECT referrer_id FROM referrals WHERE id = ${referralId})`,
+      when: inserted,
+    }),
   ]);
   const f = applied.rows[0]!;
   if (f.referral) return { referral: f.referral };

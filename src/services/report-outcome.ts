@@ -3,7 +3,10 @@
  * notification preferences apply), the activity feed records it, and a completed PREMIUM report may pay
  * the referral bonus to whoever invited the owner (the referrals service decides and books it once).
  */
+import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { adminAlertStatements } from '../email/events.js';
+import { enqueueUserMail } from '../email/outbox.js';
 import { log } from '../http/logger.js';
 import { recordActivity } from './activity.js';
 import { notify } from './notify.js';
@@ -49,6 +52,24 @@ function notification(o: RunOutcome) {
 export async function announceOutcome(db: Database, o: RunOutcome): Promise<void> {
   await db.batch([
     notify(db, notification(o)),
+    // SPEC-WAVE2 §11.4: the owner's mail, once per tier (the cron sends it).
+    ...(o.status === 'completed'
+      ? [
+          enqueueUserMail(db, undefined, {
+            eventKey: `analysis_completed:${o.analysisId}${o.reportType === 'premium' ? ':premium' : ''}`,
+            template: 'analysis_completed',
+            userId: o.userId,
+            variablesSql: sql`(SELECT jsonb_build_object('idea', left(a.business_idea, 120)) FROM analyses a WHERE a.id = ${o.analysisId})`,
+          }),
+        ]
+      : adminAlertStatements(db, undefined, {
+          template: 'admin_analysis_failed',
+          permission: 'manage_analyses',
+          variables: { analysis_id: o.analysisId },
+          variablesSql: sql`jsonb_build_object('error_code', COALESCE((SELECT s.error_code FROM analysis_sections s
+            WHERE s.analysis_id = ${o.analysisId} AND s.status = 'failed' AND s.error_code IS NOT NULL LIMIT 1), 'UNKNOWN'))`,
+          when: sql`true`,
+        })),
     recordActivity(db, {
       userId: o.userId,
       action: o.status === 'completed' ? 'analysis_completed' : 'analysis_failed',

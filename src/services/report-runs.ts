@@ -12,6 +12,7 @@
  * finishing together never touch each other's rows, and a run that lost its claim to the stale sweep
  * cannot overwrite anything.
  */
+import { creditsLowStatements } from '../email/events.js';
 import { sql } from 'drizzle-orm';
 import type { AttemptRecord } from '../ai/client.js';
 import type { Database } from '../db/client.js';
@@ -85,6 +86,8 @@ export async function startRun(db: Database, input: StartRunInput): Promise<Star
             description: 'Premium report',
             source: sql`SELECT ${analysisPayerSql(id, input.userId)} AS user_id, ${-input.chargeCredits}::int AS credits, ${id}::uuid AS reference_id`,
           }),
+          // SPEC-WAVE2 §11.8: warned when this charge crossed the low-credit threshold.
+          ...creditsLowStatements(db, undefined, input.userId, sql`t.type = 'analysis_charge' AND t.reference_id = ${id} AND t.created_at = now()`),
         ]
       : []),
     ...(input.requirePaid ? [guard(db, openChargeExists(id), 'charge_missing')] : []),

@@ -13,6 +13,7 @@ import { translate } from '../i18n/messages.js';
 import { toIso } from '../schemas/common.js';
 import type { PublicReportDto, ShareDto } from '../schemas/report-share.js';
 import { groundingOf, sectionsForTier, type ReportType } from './analyses.js';
+import { enqueueUserMail } from '../email/outbox.js';
 import { notify } from './notify.js';
 
 const TOKEN_BYTES = 32;
@@ -128,15 +129,24 @@ export async function openSharedReport(
 
   if (share.notifyOwner) {
     const idea = Array.from(share.businessIdea).slice(0, NOTIFICATION_IDEA_CHARS).join('');
-    await notify(db, {
-      userId: share.ownerId,
-      type: 'share_opened',
-      title: translate('notify.share_opened.title', 'en'),
-      message: translate('notify.share_opened.message', 'en', { idea }),
-      titleAr: translate('notify.share_opened.title', 'ar'),
-      messageAr: translate('notify.share_opened.message', 'ar', { idea }),
-      data: { share_id: share.shareId, analysis_id: share.analysisId },
-    });
+    await db.batch([
+      notify(db, {
+        userId: share.ownerId,
+        type: 'share_opened',
+        title: translate('notify.share_opened.title', 'en'),
+        message: translate('notify.share_opened.message', 'en', { idea }),
+        titleAr: translate('notify.share_opened.title', 'ar'),
+        messageAr: translate('notify.share_opened.message', 'ar', { idea }),
+        data: { share_id: share.shareId, analysis_id: share.analysisId },
+      }),
+      // SPEC-WAVE2 §11.4: at most one mail per share per UTC day (the key), in the same round trip.
+      enqueueUserMail(db, undefined, {
+        eventKey: `share_opened:${share.shareId}:${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`,
+        template: 'share_opened',
+        userId: share.ownerId,
+        variables: { idea },
+      }),
+    ]);
   }
 
   // The tier decides which sections exist publicly: premium rows of a free report never show.

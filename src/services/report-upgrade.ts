@@ -7,6 +7,7 @@
  * premium section rows; record the activity; read the analysis back. The partial unique index on open
  * charges backs this up: two charges cannot coexist.
  */
+import { creditsLowStatements } from '../email/events.js';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { AppError, notFound } from '../errors.js';
@@ -47,6 +48,8 @@ export async function upgradeToPremium(db: Database, analysisId: string, userId:
         data: sql`jsonb_build_object('credits', ${cost})`,
       }),
       selectAnalysis(db, analysisId, { id: userId, permissions: [] }),
+      // SPEC-WAVE2 §11.8: warned when this charge crossed the low-credit threshold.
+      ...creditsLowStatements(db, undefined, userId, sql`t.type = 'analysis_charge' AND t.reference_id = ${analysisId} AND t.created_at = now()`),
     ]);
     upgraded = groupAnalysisRows(results[7]);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { hashSync } from 'bcryptjs';
-import { ADMIN, createTestApp, expectErrorEnvelope, issuePaths, loginAdmin, registerUser, uniqueEmail, type TestApp } from '../support/harness.js';
+import { ADMIN, createTestApp, expectErrorEnvelope, issuePaths, latestCode, loginAdmin, registerUnverifiedUser, registerUser, uniqueEmail, type TestApp } from '../support/harness.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('POST /api/auth/register', () => {
-  it('creates the account with the signup bonus on the ledger and returns a working token', async () => {
+  it('creates the account (0 credits until the email is verified, SPEC-WAVE2 §0) and returns a working token; verification books the bonus', async () => {
     const email = `  Mixed.Case.${Date.now()}@Example.TEST `;
     const res = await t.request('POST', '/api/auth/register', {
       body: { email, password: 'Password-1', full_name: 'Lina', language: 'ar' },
@@ -21,21 +21,30 @@ describe('POST /api/auth/register', () => {
     expect(res.body.success).toBe(true);
     const user = res.body.data.user;
     expect(user.email).toBe(email.trim().toLowerCase());
-    expect(user.credits).toBe(3);
+    expect(user.credits).toBe(0);
+    expect(user.email_verified).toBe(false);
+    expect(user.email_verified_at).toBeNull();
     expect(user.role).toBe('user');
     expect(user.permissions).toEqual([]);
     expect(user.language).toBe('ar');
     expect(user.referral_code).toMatch(/^[A-Z0-9]{8}$/);
     expect(JSON.stringify(res.body)).not.toMatch(/password|hash/i);
 
-    const ledger = await t.db.execute<{ type: string; credits: number; balance_after: number }>(
-      sql`SELECT type, credits, balance_after FROM transactions WHERE user_id = ${user.id}`,
-    );
-    expect(ledger.rows).toEqual([{ type: 'signup_bonus', credits: 3, balance_after: 3 }]);
+    const ledgerOf = () =>
+      t.db.execute<{ type: string; credits: number; balance_after: number }>(
+        sql`SELECT type, credits, balance_after FROM transactions WHERE user_id = ${user.id}`,
+      );
+    expect((await ledgerOf()).rows).toEqual([]);
 
     const me = await t.request('GET', '/api/auth/me', { token: res.body.data.token });
     expect(me.status).toBe(200);
     expect(me.body.data.id).toBe(user.id);
+
+    const code = await latestCode(t, user.id, 'email_verification');
+    const verified = await t.request('POST', '/api/auth/verify-email', { token: res.body.data.token, body: { code } });
+    expect(verified.status).toBe(200);
+    expect(verified.body.data.user).toMatchObject({ credits: 3, email_verified: true });
+    expect((await ledgerOf()).rows).toEqual([{ type: 'signup_bonus', credits: 3, balance_after: 3 }]);
   });
 
   it('refuses a duplicate email (case-insensitively) with 409 CONFLICT', async () => {
@@ -83,8 +92,12 @@ describe('POST /api/auth/register', () => {
       sql`SELECT referrer_id, status FROM referrals WHERE referred_id = ${referred.body.data.user.id}`,
     );
     expect(rows.rows).toEqual([{ referrer_id: referrer.id, status: 'joined' }]);
-    const notes = await t.db.execute(sql`SELECT type FROM notifications WHERE user_id = ${referrer.id}`);
-    expect(notes.rows).toEqual([{ type: 'referral_joined' }]);
+    // SPEC-WAVE2 §0.1: the referrer hears about it when the referred user verifies the address.
+    const notes = () => t.db.execute(sql`SELECT type FROM notifications WHERE user_id = ${referrer.id}`);
+    expect((await notes()).rows).toEqual([]);
+    const code2 = await latestCode(t, referred.body.data.user.id, 'email_verification');
+    expect((await t.request('POST', '/api/auth/verify-email', { token: referred.body.data.token, body: { code: code2 } })).status).toBe(200);
+    expect((await notes()).rows).toEqual([{ type: 'referral_joined' }]);
 
     const email = uniqueEmail();
     const bad = await t.request('POST', '/api/auth/register', { body: { email, password: 'Password-1', referral_code: 'ZZZZZZZZ' } });
@@ -95,7 +108,7 @@ describe('POST /api/auth/register', () => {
   });
 
   it('costs at most two database round trips', async () => {
-    const n = await t.countRoundTrips(() => registerUser(t));
+    const n = await t.countRoundTrips(() => registerUnverifiedUser(t));
     expect(n).toBeLessThanOrEqual(2);
   });
 });

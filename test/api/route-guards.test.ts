@@ -33,6 +33,12 @@ const PUBLIC_ROUTES = new Set([
   'GET /api/landing-stats',
   'GET /api/currencies',
   'GET /api/currencies/:id',
+  // SPEC-WAVE2 §11.9: anonymous (and, with a token, the caller's own) verification and reset
+  'POST /api/auth/verify-email',
+  'POST /api/auth/resend-verification',
+  'POST /api/auth/forgot-password/request',
+  'POST /api/auth/forgot-password/verify',
+  'POST /api/auth/forgot-password/reset',
 ]);
 
 const SAMPLE_ID = '00000000-0000-4000-8000-000000000000';

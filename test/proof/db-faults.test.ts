@@ -73,8 +73,12 @@ const BATCH = {
   finishRun: /UPDATE analyses a SET updated_at = now\(\), status = CASE/,
 } as const;
 
-/** Statement counts of those batches (a change in a batch's shape should be noticed here). */
-const STATEMENTS = { createPayment: 4, approvePayment: 10, upgrade: 8, startRunWithCharge: 9, refund: 4 } as const;
+/**
+ * Statement counts of those batches (a change in a batch's shape should be noticed here). SPEC-WAVE2 §11:
+ * the mail statements ride in the same batches — createPayment +1 (admin_new_payment fan-out), approvePayment
+ * +2 (payment_approved, referral_reward), upgrade and startRunWithCharge +2 (credits_low notification and mail).
+ */
+const STATEMENTS = { createPayment: 5, approvePayment: 12, upgrade: 10, startRunWithCharge: 11, refund: 4 } as const;
 
 /** Statement count of the request the last `failNext` fault was injected into (undefined: not yet). */
 let injectedInto: number | undefined;

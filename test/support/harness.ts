@@ -8,6 +8,7 @@ import { createApp } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createDb, type Database } from '../../src/db/client.js';
 import { seedDatabase } from '../../src/db/seed.js';
+import { decryptSecrets } from '../../src/email/crypto.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { logRequestCost, measured, type RequestCost } from './round-trip-log.js';
 
@@ -66,6 +67,9 @@ export async function createTestApp(envOverrides: Record<string, string> = {}, o
     // Request logs are written after the response (SPEC-WAVE2 §15.2), so a queued write could land inside
     // another request's round-trip count; the suites that count turn it off, test/api/public-site turns it on.
     REQUEST_LOG_ENABLED: 'false',
+    // Mail waits in the outbox unless a suite opts in (test/email/* point EMAIL_PROVIDER=zeptomail at a fake):
+    // nothing is dispatched behind other suites' backs, so their round-trip counts stay exact.
+    EMAIL_PROVIDER: 'none',
     ...envOverrides,
   };
   const config = parseConfig(env);
@@ -118,12 +122,43 @@ export interface TestUser {
   token: string;
 }
 
+/**
+ * A registered AND verified user (SPEC-WAVE2 §11.6), verified through the real flow: the code is read
+ * from the verification mail in the outbox (decrypted like the sender does) and posted to
+ * /auth/verify-email. Use registerUnverifiedUser for a user who has not verified yet.
+ */
 export async function registerUser(t: TestApp, overrides: Record<string, unknown> = {}): Promise<TestUser> {
+  const user = await registerUnverifiedUser(t, overrides);
+  if (t.config.email.requireVerification) {
+    const code = await latestCode(t, user.id, 'email_verification');
+    const res = await t.request('POST', '/api/auth/verify-email', { token: user.token, body: { code } });
+    if (res.status !== 200) throw new Error(`verification failed: ${res.status} ${res.text}`);
+  }
+  return user;
+}
+
+/** A registered user whose email is not verified yet (credits 0, the verified-only routes answer 403). */
+export async function registerUnverifiedUser(t: TestApp, overrides: Record<string, unknown> = {}): Promise<TestUser> {
   const email = (overrides.email as string | undefined) ?? uniqueEmail();
   const password = (overrides.password as string | undefined) ?? 'Password-123';
   const res = await t.request('POST', '/api/auth/register', { body: { email, password, ...overrides } });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
   return { id: res.body.data.user.id, email, password, token: res.body.data.token };
+}
+
+/**
+ * The one-time code of the user's newest mail of `template` (email_verification or password_reset_code),
+ * read from the outbox as the sender reads it (the secret is encrypted in the row).
+ */
+export async function latestCode(t: TestApp, userId: string, template: 'email_verification' | 'password_reset_code'): Promise<string> {
+  const rows = await t.db.execute<{ secret_ciphertext: string | null }>(sql`
+    SELECT secret_ciphertext FROM email_outbox WHERE user_id = ${userId} AND template_key = ${template}
+    ORDER BY created_at DESC, id LIMIT 1`);
+  const ciphertext = rows.rows[0]?.secret_ciphertext;
+  if (!ciphertext) throw new Error(`no ${template} mail with a code for user ${userId}`);
+  const secrets = await decryptSecrets(t.config.secretKey, ciphertext);
+  if (!secrets?.code) throw new Error('the outbox secret could not be decrypted');
+  return secrets.code;
 }
 
 export async function loginAdmin(t: TestApp): Promise<TestUser> {

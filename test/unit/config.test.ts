@@ -9,6 +9,10 @@ const productionBase = {
   JWT_SECRET_KEY: strongA,
   SECRET_KEY: strongB,
   CORS_ORIGINS: 'https://app.planlyze.com,https://planlyze.com',
+  // SPEC-WAVE2 §11.10: production needs a real mail provider and public links.
+  EMAIL_API_KEY: 'wSsVR61r8xP2Qk7mZt3n9LbA',
+  EMAIL_FROM: 'no-reply@planlyze.com',
+  APP_URL: 'https://app.planlyze.com',
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {

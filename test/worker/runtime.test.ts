@@ -69,6 +69,8 @@ beforeAll(async () => {
       ANTHROPIC_MODEL: MODEL,
       AI_SECTION_TIMEOUT_S: String(SECTION_TIMEOUT_S),
       LOG_LEVEL: 'warn',
+      // This suite is about generation in workerd; verification is proven by test/worker/email.test.ts and test/email/*.
+      REQUIRE_EMAIL_VERIFICATION: 'false',
     },
     { extraArgs: ['--test-scheduled'] },
   );

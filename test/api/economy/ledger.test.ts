@@ -77,8 +77,9 @@ describe('POST /api/users/:id/adjust-credits', () => {
     const ok = await adjust(u.id, -3);
     expect(ok.status).toBe(200);
     expect(ok.body.data.balance).toBe(0);
-    const notes = await t.db.execute(sql`SELECT 1 FROM notifications WHERE user_id = ${u.id}`);
-    expect(notes.rows).toHaveLength(0); // debits do not notify
+    const notes = await t.db.execute(sql`SELECT type FROM notifications WHERE user_id = ${u.id}`);
+    // A debit notifies only when it crosses the low-credit threshold (SPEC-WAVE2 §11.8: 3 → 0 crosses 2).
+    expect(notes.rows).toEqual([{ type: 'credits_low' }]);
   });
 
   it('answers 404 for an unknown user and writes nothing', async () => {
