@@ -50,6 +50,10 @@ export const economyMessages = {
   'ok.payment_rejected': { en: 'Payment rejected', ar: 'تم رفض الدفعة' },
   // discount codes
   'discount.not_found': { en: 'This discount code does not exist.', ar: 'رمز الخصم هذا غير موجود.' },
+  'payment.too_many_pending': {
+    en: 'You already have 5 payments waiting for review. Wait for a decision before submitting another.',
+    ar: 'لديك بالفعل 5 دفعات بانتظار المراجعة. انتظر القرار قبل إرسال دفعة أخرى.',
+  },
   'discount.too_many_lookups': {
     en: 'Too many unknown discount codes were tried. Try again later.',
     ar: 'تمت تجربة عدد كبير من رموز الخصم غير الموجودة. حاول مرة أخرى لاحقاً.',

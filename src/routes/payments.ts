@@ -66,11 +66,13 @@ export const paymentRoutes = new Hono<AppEnv>()
         'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code). ' +
         'SPEC-WAVE2 §12: `currency_code` (default USD) prices it in that currency in the same statement, recording the rate, ' +
         'its timestamp and the minor amount (unknown/inactive → 400 naming `currency_code`; stale rate → 409 `rate_stale`); ' +
-        '`expected_amount` different from the server amount → 400 naming it, `details.reason = price_changed`, `details.quote`.',
+        '`expected_amount` different from the server amount → 400 naming it, `details.reason = price_changed`, `details.quote`. ' +
+        'At most 5 pending payments per user: a 6th → 409 `details.reason = too_many_pending`. Unknown discount codes count ' +
+        'failed lookups (10 per user, 30 per IP per hour, shared with validate and quote), then 429.',
       tags: ['payments'],
       status: 201,
       response: PaymentSchema,
-      errors: ['INVALID_STATE'],
+      errors: ['INVALID_STATE', 'RATE_LIMITED'],
     }),
     requireVerifiedUser,
     createPaymentBody,

@@ -10,15 +10,17 @@
  *      refuse an over-use; the batch is one transaction, so the payment disappears with it. Concurrent
  *      buyers queue on the code's row lock: `max_uses` holds whatever their number.
  */
-import { adminAlertStatements } from '../email/events.js';
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
 import { isCheckViolation, isForeignKeyViolation, pgErrorOf } from '../db/errors.js';
+import { adminAlertStatements } from '../email/events.js';
 import { AppError, type ValidationIssue } from '../errors.js';
+import { clientIp } from '../http/context.js';
 import type { MessageKey } from '../i18n/messages.js';
 import { paymentReturning, serializePayment, type CreatePaymentBody, type PaymentDto } from '../schemas/payment.js';
 import type { AppEnv } from '../types.js';
+import { discountLookupKeys, lookupGate, lookupRefused } from './code-lookups.js';
 import { currencyProblem, pricedQuoteSql, type PricedQuoteRow } from './currencies.js';
 import { quoteSql, type DiscountReason, type QuoteRow } from './pricing.js';
 
@@ -58,6 +60,21 @@ export function refusalsOf(quote: QuoteRow): Refusal[] {
   return out;
 }
 
+/** SPEC-WAVE2 §0.1: a user may have at most 5 pending payments; a 6th is a 409 `too_many_pending`. */
+export const MAX_PENDING_PAYMENTS = 5;
+
+type PendingAware = PricedQuoteRow & {
+  payment: Record<string, unknown> | null;
+  pending_count: number | string;
+  lookup_blocked_until: string | null;
+} & Record<string, unknown>;
+
+const tooManyPending = () =>
+  new AppError('INVALID_STATE', {
+    message: 'payment.too_many_pending',
+    details: { reason: 'too_many_pending', max_pending: MAX_PENDING_PAYMENTS },
+  });
+
 export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInput): Promise<PaymentDto> {
   const { db, user } = c.var;
   const id = crypto.randomUUID();
@@ -74,12 +91,21 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
     input.expected_amount ?? null,
   );
   const ofThisPayment = sql`(SELECT p.discount_code_id FROM payments p WHERE p.id = ${id})`;
+  const pendingCount = sql`(SELECT count(*) FROM payments WHERE user_id = ${user.id} AND status = 'pending')`;
+  // An unknown discount code counts a failed lookup; past the limits the payment is refused (services/code-lookups.ts).
+  const gate = input.discount_code
+    ? sql`, ${lookupGate(discountLookupKeys(user.id, clientIp(c)), sql`(SELECT discount_reason FROM q) = 'not_found'`)}`
+    : sql``;
+  const notBlocked = input.discount_code ? sql`AND (SELECT blocked_until FROM lookup_gate) IS NULL` : sql``;
+  const blockedUntil = input.discount_code ? sql`(SELECT blocked_until FROM lookup_gate)` : sql`NULL::timestamptz`;
   try {
-    const [placed] = await db.batch([
+    const [, placed] = await db.batch([
+      // The buyer's row lock queues their own concurrent submissions, so the pending count below is exact.
+      db.execute(sql`SELECT 1 FROM users WHERE id = ${user.id} FOR UPDATE`),
       // The quote is evaluated ONCE, by the statement that inserts from it: the answer and the
       // insert cannot disagree, whatever other buyers commit meanwhile.
-      db.execute<PricedQuoteRow & { payment: Record<string, unknown> | null } & Record<string, unknown>>(sql`
-        WITH q AS (${quote}),
+      db.execute<PendingAware>(sql`
+        WITH q AS (${quote})${gate},
         placed AS (
           INSERT INTO payments (id, user_id, package_id, payment_method_id, quantity, credits,
                                 list_price_usd, discount_usd, amount_usd, discount_code_id, payment_proof, notes,
@@ -90,8 +116,11 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
           FROM q
           WHERE q.package_available AND q.method_available AND q.discount_reason IS NULL
             AND q.currency_available AND q.amount_fits AND NOT q.rate_stale AND q.expected_matches IS NOT FALSE
+            AND ${pendingCount} < ${MAX_PENDING_PAYMENTS} ${notBlocked}
           RETURNING ${paymentReturning})
-        SELECT q.*, (SELECT row_to_json(placed) FROM placed) AS payment FROM q`),
+        SELECT q.*, (SELECT row_to_json(placed) FROM placed) AS payment, ${pendingCount} AS pending_count,
+               ${blockedUntil} AS lookup_blocked_until
+        FROM q`),
       db.execute(sql`
         UPDATE discount_codes SET uses_count = uses_count + 1, updated_at = now()
         WHERE id = ${ofThisPayment}`),
@@ -115,8 +144,13 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
     ]);
     const result = placed.rows[0]!;
     if (!result.payment) {
+      const blocked = lookupRefused(result.lookup_blocked_until);
+      if (blocked) throw blocked;
       const refusals = refusalsOf(result);
-      throw refusals.length > 0 ? refuse(refusals) : currencyProblem(result)!;
+      if (refusals.length > 0) throw refuse(refusals);
+      const currency = currencyProblem(result);
+      if (currency) throw currency;
+      throw tooManyPending();
     }
     return serializePayment(result.payment as Parameters<typeof serializePayment>[0]);
   } catch (error) {

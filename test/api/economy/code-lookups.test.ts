@@ -76,3 +76,22 @@ describe('failed discount-code lookups', () => {
     expect((await validate(newcomer, realCode, freshIp())).status).toBe(200);
   });
 });
+
+describe('pending payments (SPEC-WAVE2 §0.1)', () => {
+  it('a 6th pending payment is a 409 too_many_pending, also when 12 are submitted at once; a decision frees a slot', async () => {
+    const user = await registerUser(t);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => submitPayment(t, user, { package_id: catalog.starter.id, payment_method_id: catalog.methodId })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+    const refused = results.find((r) => r.status === 409)!;
+    expect(refused.body).toMatchObject({ error_code: 'INVALID_STATE', details: { reason: 'too_many_pending' } });
+    const payments = await t.request('GET', '/api/payments?status=pending', { token: user.token });
+    expect(payments.body.pagination.total).toBe(5);
+    const first = results.find((r) => r.status === 201)!.body.data.id;
+    expect((await t.request('POST', `/api/payments/${first}/reject`, { token: admin.token, body: { reason: 'unreadable proof' } })).status).toBe(200);
+    expect((await submitPayment(t, user, { package_id: catalog.starter.id, payment_method_id: catalog.methodId })).status).toBe(201);
+  });
+});
