@@ -91,10 +91,10 @@ function serializeOutbox(row: OutboxRow) {
 const selection = { ...publicColumns, hasSecret: sql<boolean>`${emailOutbox.secretCiphertext} IS NOT NULL` };
 
 const OutboxListQuery = listQuery(['next_attempt_at']).extend({
-  status: z.enum(EMAIL_OUTBOX_STATUSES).optional(),
-  template_key: z.string().trim().min(1).max(64).optional(),
+  status: z.enum(EMAIL_OUTBOX_STATUSES).optional().describe('Only emails in this state'),
+  template_key: z.string().trim().min(1).max(64).optional().describe('Only emails of this template'),
   user_id: z.uuid().optional(),
-  to_address: z.string().trim().toLowerCase().min(1).max(254).optional(),
+  to_address: z.string().trim().toLowerCase().min(1).max(254).optional().describe('Only emails to this address'),
   from: z.iso.datetime({ offset: true }).optional().describe('created_at ≥ from'),
   to: z.iso.datetime({ offset: true }).optional().describe('created_at ≤ to'),
 });

@@ -33,7 +33,8 @@ const run = (args: string[]) => {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  // The journey registers and pays at once: without the mailbox step of email verification (SPEC-WAVE2 §11.6).
+  t = await createTestApp({ REQUIRE_EMAIL_VERIFICATION: 'false' });
   const dir = mkdtempSync(join(tmpdir(), 'planlyze-openapi-'));
   const documentPath = join(dir, 'openapi.json');
   writeFileSync(documentPath, (await t.request('GET', '/api/openapi.json')).text);

@@ -210,7 +210,9 @@ describe('403 EMAIL_NOT_VERIFIED', () => {
 
   it('the documented 403 is in the OpenAPI document', async () => {
     const doc = (await t.request('GET', '/api/openapi.json')).body;
-    expect(JSON.stringify(doc.paths['/api/report-shares'].post.responses['403'])).toContain('EMAIL_NOT_VERIFIED');
+    const forbidden = doc.paths['/api/report-shares'].post.responses['403'];
+    const response = forbidden.$ref ? doc.components.responses[forbidden.$ref.split('/').pop()] : forbidden;
+    expect(JSON.stringify(response)).toContain('EMAIL_NOT_VERIFIED');
   });
 
   it('REQUIRE_EMAIL_VERIFICATION=false: no 403 and the bonus at registration', async () => {

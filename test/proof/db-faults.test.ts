@@ -78,7 +78,7 @@ const BATCH = {
  * the mail statements ride in the same batches — createPayment +1 (admin_new_payment fan-out), approvePayment
  * +2 (payment_approved, referral_reward), upgrade and startRunWithCharge +2 (credits_low notification and mail).
  */
-const STATEMENTS = { createPayment: 5, approvePayment: 12, upgrade: 10, startRunWithCharge: 11, refund: 4 } as const;
+const STATEMENTS = { createPayment: 6, approvePayment: 12, upgrade: 10, startRunWithCharge: 11, refund: 4 } as const;
 
 /** Statement count of the request the last `failNext` fault was injected into (undefined: not yet). */
 let injectedInto: number | undefined;

@@ -98,6 +98,22 @@ async function pendingPayment(user: TestUser, extra: { discount_code?: string } 
 }
 
 /**
+ * `count` pending payments of one user: one submitted through the API, the rest copies of it. The API lets a
+ * user have at most 5 pending (SPEC-WAVE2 §0.1); the race under test is many approvals, so the fixture holds more.
+ */
+async function pendingPayments(user: TestUser, count: number): Promise<string[]> {
+  const first = await pendingPayment(user);
+  const copies = await q<{ id: string }>(sql`
+    INSERT INTO payments (user_id, package_id, payment_method_id, quantity, credits, list_price_usd, discount_usd, amount_usd,
+                          payment_proof, currency_code, exchange_rate, currency_decimals, currency_amount_minor, rate_quoted_at)
+    SELECT user_id, package_id, payment_method_id, quantity, credits, list_price_usd, discount_usd, amount_usd,
+           payment_proof, currency_code, exchange_rate, currency_decimals, currency_amount_minor, rate_quoted_at
+    FROM payments, generate_series(2, ${count}) WHERE id = ${first}
+    RETURNING id`);
+  return [first, ...copies.map((r) => r.id)];
+}
+
+/**
  * Holds every model answer until `open()`. Built from the fake's own behaviours: while closed, an
  * answer is "wait a few ms, then ask again".
  */
@@ -318,7 +334,7 @@ describe('(d) referral reward', () => {
 
   it('50 parallel approvals of the referred user’s 50 payments (each one a trigger): the referrer is paid once', async () => {
     const { referrer, referred } = await referredPair();
-    const paymentIds = await Promise.all(times(N, () => pendingPayment(referred)));
+    const paymentIds = await pendingPayments(referred, N);
 
     const results = await Promise.all(paymentIds.map((id) => approve(id)));
     expect(statusCounts(results)).toEqual({ 200: 50 });
@@ -328,7 +344,7 @@ describe('(d) referral reward', () => {
 
   it('25 approvals racing 25 premium-completion checks: paid once', async () => {
     const { referrer, referred } = await referredPair();
-    const paymentIds = await Promise.all(times(N / 2, () => pendingPayment(referred)));
+    const paymentIds = await pendingPayments(referred, N / 2);
     // The completion-side trigger has no route of its own: the AI engine calls awardReferralIfDue when a
     // premium report completes (services/report-outcome.ts), so this half of the race calls the service.
     const results = await Promise.all(

@@ -94,6 +94,11 @@ describe.skipIf(Boolean(unreachable))('self-hosting on Node: build, ship, npm ci
       JWT_SECRET_KEY: randomBytes(48).toString('base64'),
       SECRET_KEY: randomBytes(48).toString('base64'),
       CORS_ORIGINS: 'https://app.example.com',
+      // SPEC-WAVE2 §11.10: production mails through the provider; here it points at a closed local port.
+      EMAIL_API_KEY: randomBytes(24).toString('base64'),
+      EMAIL_API_BASE_URL: 'https://127.0.0.1:9',
+      EMAIL_FROM: 'no-reply@example.com',
+      APP_URL: 'https://app.example.com',
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: adminPassword,
       PORT: String(port),

@@ -26,7 +26,7 @@ const counts = async () =>
 
 describe('seed', () => {
   it('creates the built-in roles, settings, two packages, one method, templates and the admin', async () => {
-    expect(await counts()).toEqual({ roles: '3', settings: '6', packages: '2', methods: '1', templates: '4', admins: '1' });
+    expect(await counts()).toEqual({ roles: '3', settings: '6', packages: '2', methods: '1', templates: '19', admins: '1' });
     const roles = await t.db.execute<{ name: string; permissions: string[]; is_builtin: boolean }>(sql`SELECT name, permissions, is_builtin FROM roles ORDER BY name`);
     for (const role of roles.rows) {
       expect(role.is_builtin).toBe(true);
@@ -39,7 +39,7 @@ describe('seed', () => {
     await t.db.execute(sql`UPDATE users SET is_active = false, role_id = (SELECT id FROM roles WHERE name = 'user') WHERE email = ${ADMIN.email}`);
     await seedDatabase(t.db, t.config);
     await seedDatabase(t.db, t.config);
-    expect(await counts()).toEqual({ roles: '3', settings: '6', packages: '2', methods: '1', templates: '4', admins: '1' });
+    expect(await counts()).toEqual({ roles: '3', settings: '6', packages: '2', methods: '1', templates: '19', admins: '1' });
     const admin = await t.db.execute<{ name: string; is_active: boolean }>(sql`SELECT r.name, u.is_active FROM users u JOIN roles r ON r.id = u.role_id WHERE u.email = ${ADMIN.email}`);
     expect(admin.rows[0]).toEqual({ name: 'super_admin', is_active: true });
     const adminRole = await t.db.execute<{ permissions: string[] }>(sql`SELECT permissions FROM roles WHERE name = 'admin'`);

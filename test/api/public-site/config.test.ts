@@ -8,6 +8,10 @@ const production = {
   JWT_SECRET_KEY: 'k3J9#xQ2!vL8@pR5$wT1^yU7&zN4*mB6(a',
   SECRET_KEY: 'Q7w!E2r@T9y#U4i$O1p%A8s^D5f&G3h*J6',
   CORS_ORIGINS: 'https://app.planlyze.com',
+  // SPEC-WAVE2 §11.10: production needs a real mail provider and public links.
+  EMAIL_API_KEY: 'wSsVR61r8xP2Qk7mZt3n9LbA',
+  EMAIL_FROM: 'no-reply@planlyze.com',
+  APP_URL: 'https://app.planlyze.com',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
