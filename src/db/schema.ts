@@ -124,7 +124,7 @@ export const users = pgTable(
     lastLoginAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
-    /** SPEC-WAVE2 §11.6 (migration 0002): NULL until the address is proven; the signup bonus waits for it. */
+    /** SPEC-WAVE2 §11.6 (migration 0006): NULL until the address is proven; the signup bonus waits for it. */
     emailVerifiedAt: timestamp({ withTimezone: true }),
     signupBonusDue: boolean().notNull().default(false),
   },
@@ -364,7 +364,7 @@ export const payments = pgTable(
     reviewedBy: uuid().references(() => users.id, { onDelete: 'set null' }),
     reviewedAt: timestamp({ withTimezone: true }),
     rejectionReason: text(),
-    /** SPEC-WAVE2 §12 (migration 0003): what the user transfers, fixed at submission from the rate then in force. */
+    /** SPEC-WAVE2 §12 (migration 0004): what the user transfers, fixed at submission from the rate then in force. */
     currencyCode: text()
       .notNull()
       .default('USD')
@@ -389,7 +389,7 @@ export const payments = pgTable(
     check('payments_source', sql`${t.source} IN ('api', 'import')`),
     check('payments_proof_unless_imported', sql`${t.source} = 'import' OR ${t.paymentProof} IS NOT NULL`),
     check('payments_review_consistent', sql`(${t.status} = 'pending') = (${t.reviewedAt} IS NULL)`),
-    // SPEC-WAVE2 §12 (migration 0003; its BEFORE INSERT trigger fills a USD row's minor amount from amount_usd).
+    // SPEC-WAVE2 §12 (migration 0004; its BEFORE INSERT trigger fills a USD row's minor amount from amount_usd).
     index('payments_currency_status_idx').on(t.currencyCode, t.status),
     check(
       'payments_currency_amount_non_negative',
@@ -902,7 +902,7 @@ export const analysisResearch = pgTable(
   ],
 );
 
-// ─── Currencies and the NGO programme (SPEC-WAVE2 §12, §13; migration 0003) ───────────────────────
+// ─── Currencies and the NGO programme (SPEC-WAVE2 §12, §13; migration 0004) ───────────────────────
 
 /**
  * Currencies users pay in. USD is canonical (every price and rule is in USD); a rate is units of the
@@ -1040,7 +1040,7 @@ export const ngoVoucherRedemptions = pgTable(
   ],
 );
 
-// ─── Importing the Flask database (SPEC-WAVE2 §16, migration 0006) ───────────
+// ─── Importing the Flask database (SPEC-WAVE2 §16, migration 0005) ───────────
 
 export const importRuns = pgTable(
   'import_runs',
@@ -1112,7 +1112,7 @@ export const legacyTransactions = pgTable(
   (t) => [index('legacy_transactions_user_created_idx').on(t.userId, t.createdAt)],
 );
 
-// ─── Email (SPEC-WAVE2 §11, migration 0002) ──────────────────────────────────
+// ─── Email (SPEC-WAVE2 §11, migration 0006) ──────────────────────────────────
 
 export const EMAIL_CODE_PURPOSES = ['verify_email', 'reset_password'] as const;
 export type EmailCodePurpose = (typeof EMAIL_CODE_PURPOSES)[number];

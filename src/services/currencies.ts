@@ -7,7 +7,7 @@
  *   the very rate (and its `rate_updated_at`) its amount was computed with, and the credits never depend on
  *   the rate at all (they come from the package).
  * - One default currency: `SET is_default = (id = $1)` over every row, in one statement; a DEFERRABLE
- *   exclusion constraint (migration 0003) backs it, so concurrent moves serialise on the row locks and the
+ *   exclusion constraint (migration 0004) backs it, so concurrent moves serialise on the row locks and the
  *   last one wins.
  */
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
