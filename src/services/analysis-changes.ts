@@ -6,6 +6,7 @@ import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { hasPermission } from '../auth/guards.js';
 import { analyses } from '../db/schema.js';
+import { adminAlertStatements } from '../email/events.js';
 import { AppError, notFound } from '../errors.js';
 import { IDEA_FIELDS, REVIEW_FIELDS, type UpdateAnalysisInput } from '../schemas/analysis.js';
 import type { AppEnv } from '../types.js';
@@ -41,6 +42,15 @@ export async function updateOwnAnalysis(c: Context<AppEnv>, id: string, input: U
       .returning({ id: analyses.id }),
     // Read after the update, in the same transaction: the new state, or why nothing changed.
     selectAnalysis(db, id, { id: user.id, permissions: [] }),
+    // SPEC-WAVE2 §11.4 "Rating saved": holders of view_analyses hear by mail (bucketed per 15 minutes).
+    ...(input.user_rating !== undefined
+      ? adminAlertStatements(db, c.var.config, {
+          template: 'admin_new_rating',
+          permission: 'view_analyses',
+          variables: { analysis_id: id, rating: input.user_rating },
+          when: sql`EXISTS (SELECT 1 FROM analyses WHERE id = ${id} AND user_id = ${user.id} AND updated_at = now() AND user_rating IS NOT NULL)`,
+        })
+      : []),
   ]);
   const analysis = groupAnalysisRows(rows);
   if (!analysis) throw notFound();

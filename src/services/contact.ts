@@ -14,6 +14,7 @@ import type * as z from 'zod';
 import { requireUser } from '../auth/guards.js';
 import type { Database } from '../db/client.js';
 import { contactMessages } from '../db/schema.js';
+import { adminAlertStatements } from '../email/events.js';
 import { AppError, fieldError } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import { log } from '../http/logger.js';
@@ -147,6 +148,13 @@ export async function receiveContactMessage(c: Context<AppEnv>, input: ContactIn
         AND ('view_contact_messages' = ANY(r.permissions) OR r.name = 'super_admin')
         AND (u.notification_preferences -> 'admin_contact_message') IS DISTINCT FROM 'false'::jsonb
         AND EXISTS (SELECT 1 FROM contact_messages WHERE id = ${id}::uuid)`),
+    // SPEC-WAVE2 §11.4: the same alert by mail to inbox readers and ADMIN_ALERT_EMAIL (bucketed per 15 minutes).
+    ...adminAlertStatements(db, c.var.config, {
+      template: 'admin_contact_message',
+      permission: 'manage_contact_messages',
+      variables: { sender_name: input.name, subject: input.subject ?? '' },
+      when: sql`EXISTS (SELECT 1 FROM contact_messages WHERE id = ${id}::uuid)`,
+    }),
   ]);
 }
 

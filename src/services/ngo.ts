@@ -16,6 +16,8 @@ import type * as z from 'zod';
 import type { Database } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { ngoRequests, users } from '../db/schema.js';
+import { adminAlertStatements } from '../email/events.js';
+import { enqueueUserMail } from '../email/outbox.js';
 import { AppError, notFound } from '../errors.js';
 import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
@@ -121,6 +123,13 @@ export async function createNgoRequest(c: Context<AppEnv>, input: z.infer<typeof
         })
         .returning(),
       alertReviewers(db, id, input.organization_name),
+      // SPEC-WAVE2 §11.4: reviewers and ADMIN_ALERT_EMAIL also hear by mail (bucketed per 15 minutes).
+      ...adminAlertStatements(db, c.var.config, {
+        template: 'admin_ngo_request',
+        permission: 'manage_ngo_requests',
+        variables: { organization: input.organization_name },
+        when: sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`,
+      }),
     ]);
     return serializeNgoRequest(inserted[0]!);
   } catch (error) {
@@ -249,6 +258,17 @@ export async function reviewNgoRequest(
         messageAr: fill(text.messageAr),
         data: { ngo_request_id: id, status: to },
       }),
+      // SPEC-WAVE2 §11.4: approved or rejected, the applicant also hears by mail (once per status).
+      ...(to === 'approved' || to === 'rejected'
+        ? [
+            enqueueUserMail(db, c.var.config, {
+              eventKey: `ngo_request_reviewed:${id}:${to}`,
+              template: 'ngo_request_reviewed',
+              userId: sql`(SELECT user_id FROM ngo_requests WHERE id = ${id})`,
+              variables: { status_text: to === 'approved' ? 'approved' : `rejected${reason ? `: ${reason}` : ''}` },
+            }),
+          ]
+        : []),
     ]);
     return serializeAdminNgoRequest((results[4] as RequestRow[])[0]!);
   } catch (error) {

@@ -13,12 +13,13 @@
  *    `ngo_vouchers_redeemed_within_max`); the charge when the analysis is free — on the beneficiary (`self`)
  *    or the NGO account (`sponsored`), refused by `users_credits_non_negative` when short (402 /
  *    409 `voucher_unfunded`); the redemption row (UNIQUE per analysis and per voucher+user); premium flip and
- *    sections; the NGO's in-app `ngo_report_linked`; the beneficiary's activity entry; the analysis read back (with its `voucher`).
+ *    sections; the NGO's in-app `ngo_report_linked` and its mail; the beneficiary's activity entry; the analysis read back (with its `voucher`).
  *    Any failure rolls everything back.
  */
 import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { isCheckViolation, isUniqueViolation } from '../db/errors.js';
+import { enqueueUserMail } from '../email/outbox.js';
 import { AppError, fieldError, notFound, type ValidationIssue } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import type { AppEnv } from '../types.js';
@@ -160,6 +161,13 @@ export async function redeemVoucher(c: Context<AppEnv>, analysisId: string, code
         messageAr: 'ربط أحد المستفيدين دراسة جدوى بإحدى قسائمك.',
         data: { analysis_id: analysisId, voucher_id: voucherId },
       }),
+      // SPEC-WAVE2 §11.4: the NGO account also hears by mail, once per redemption.
+      enqueueUserMail(db, config, {
+        eventKey: `ngo_report_linked:${redemptionId}`,
+        template: 'ngo_report_linked',
+        userId: ngoUser,
+        variablesSql: sql`(SELECT jsonb_build_object('idea', left(a.business_idea, 200)) FROM analyses a WHERE a.id = ${analysisId})`,
+      }),
       recordActivity(db, {
         userId: user.id,
         action: 'voucher_redeemed',
@@ -169,7 +177,7 @@ export async function redeemVoucher(c: Context<AppEnv>, analysisId: string, code
       }),
       selectAnalysis(db, analysisId, { id: user.id, permissions: [] }),
     ]);
-    const analysis = groupAnalysisRows(results[16] as Parameters<typeof groupAnalysisRows>[0])!;
+    const analysis = groupAnalysisRows(results[results.length - 1] as Parameters<typeof groupAnalysisRows>[0])!;
     return serializeAnalysis(analysis, user, { staleAfterSeconds: config.aiSectionTimeoutS });
   } catch (error) {
     const reason = failedGuard(error);
