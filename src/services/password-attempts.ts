@@ -42,6 +42,13 @@ export function passwordAttempt(db: Database, subjects: AttemptSubject[], messag
   const busyKeys = keys.map((key) => `${key}:busy`);
   const n = subjects.length;
 
+  /**
+   * Takes back one hit of each key, one key at a time in the order `reserve()` takes them (checks, then
+   * slots): every transaction locks these rows in the same order, so concurrent attempts never deadlock
+   * (PostgreSQL found one when a give-back locked the slot row before the check row).
+   */
+  const giveBack = (inOrder: string[]) => inOrder.flatMap((key) => undoRateLimitHits(db, [key])) as unknown as [BatchItem<'pg'>, ...BatchItem<'pg'>[]];
+
   /** Per subject a conditional check, then per subject a slot, then the counts as they now stand. */
   const reserve = () =>
     [
@@ -83,10 +90,7 @@ export function passwordAttempt(db: Database, subjects: AttemptSubject[], messag
         if (taken.every(Boolean)) return results[0] as T;
 
         const inFlight = subjects.map((_, i) => (results[2 + n + i] as CounterRow[])[0]!.count - 1);
-        await db.batch([
-          ...undoRateLimitHits(db, busyKeys),
-          ...undoRateLimitHits(db, keys.filter((_, i) => taken[i])),
-        ]);
+        await db.batch(giveBack([...keys.filter((_, i) => taken[i]), ...busyKeys]));
         const refusal = failuresFill(before, inFlight);
         if (refusal) throw refusal;
         // Wait for the checks in flight with one cheap read per turn (no writes), then try again.
@@ -104,12 +108,12 @@ export function passwordAttempt(db: Database, subjects: AttemptSubject[], messag
 
     /** The password was right (or was not the reason to stop): its checks are given back. */
     succeeded() {
-      return [...undoRateLimitHits(db, busyKeys), ...undoRateLimitHits(db, keys)] as const;
+      return giveBack([...keys, ...busyKeys]);
     },
 
     /** The password was wrong: the checks stay counted as failures; the slots are freed. */
     failed() {
-      return undoRateLimitHits(db, busyKeys);
+      return giveBack(busyKeys);
     },
   };
 }
