@@ -1,27 +1,10 @@
 /** SPEC-WAVE2 §11.10: every production rule of the email settings refuses a bad value (naming the setting, never its value). */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { configProblems, PRODUCTION_ENV } from '../support/config.js';
 
-const production = {
-  APP_ENV: 'production',
-  DATABASE_URL: 'postgres://app:pw@ep-cool-1234.eu-central-1.aws.neon.tech/planlyze?sslmode=require',
-  JWT_SECRET_KEY: 'k3J9#xQ2!vL8@pR5$wT1^yU7&zN4*mB6(a',
-  SECRET_KEY: 'Q7w!E2r@T9y#U4i$O1p%A8s^D5f&G3h*J6',
-  CORS_ORIGINS: 'https://app.planlyze.com',
-  EMAIL_API_KEY: 'wSsVR61r8xP2Qk7mZt3n9LbA',
-  EMAIL_FROM: 'no-reply@planlyze.com',
-  APP_URL: 'https://app.planlyze.com',
-};
-
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const production = PRODUCTION_ENV;
+const problems = configProblems;
 
 describe('email configuration', () => {
   it('accepts a safe production configuration; the key prefix is optional', () => {

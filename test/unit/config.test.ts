@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_DEFAULTS, parseConfig, resolveConfig } from '../../src/config.js';
+import { configProblems, PRODUCTION_ENV } from '../support/config.js';
 
-const strongA = 'k3J9#xQ2!vL8@pR5$wT1^yU7&zN4*mB6(a';
-const strongB = 'Q7w!E2r@T9y#U4i$O1p%A8s^D5f&G3h*J6';
-const productionBase = {
-  APP_ENV: 'production',
-  DATABASE_URL: 'postgres://app:pw@ep-cool-1234.eu-central-1.aws.neon.tech/planlyze?sslmode=require',
-  JWT_SECRET_KEY: strongA,
-  SECRET_KEY: strongB,
-  CORS_ORIGINS: 'https://app.planlyze.com,https://planlyze.com',
-  // SPEC-WAVE2 §11.10: production needs a real mail provider and public links.
-  EMAIL_API_KEY: 'wSsVR61r8xP2Qk7mZt3n9LbA',
-  EMAIL_FROM: 'no-reply@planlyze.com',
-  APP_URL: 'https://app.planlyze.com',
-};
-
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    parseConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const strongA = PRODUCTION_ENV.JWT_SECRET_KEY;
+const strongB = PRODUCTION_ENV.SECRET_KEY;
+const productionBase = { ...PRODUCTION_ENV, CORS_ORIGINS: 'https://app.planlyze.com,https://planlyze.com' };
+const problemsOf = configProblems;
 
 describe('config', () => {
   it('gives development safe local defaults', () => {

@@ -1,28 +1,10 @@
 /** Configuration of the contact form and the request logs (SPEC-WAVE2 §14.6, §15.4). */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, TURNSTILE_SITEVERIFY_URL } from '../../../src/config.js';
+import { parseConfig, TURNSTILE_SITEVERIFY_URL } from '../../../src/config.js';
+import { configProblems, PRODUCTION_ENV } from '../../support/config.js';
 
-const production = {
-  APP_ENV: 'production',
-  DATABASE_URL: 'postgres://app:pw@ep-cool-1234.eu-central-1.aws.neon.tech/planlyze?sslmode=require',
-  JWT_SECRET_KEY: 'k3J9#xQ2!vL8@pR5$wT1^yU7&zN4*mB6(a',
-  SECRET_KEY: 'Q7w!E2r@T9y#U4i$O1p%A8s^D5f&G3h*J6',
-  CORS_ORIGINS: 'https://app.planlyze.com',
-  // SPEC-WAVE2 §11.10: production needs a real mail provider and public links.
-  EMAIL_API_KEY: 'wSsVR61r8xP2Qk7mZt3n9LbA',
-  EMAIL_FROM: 'no-reply@planlyze.com',
-  APP_URL: 'https://app.planlyze.com',
-};
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    parseConfig(env);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+const production = PRODUCTION_ENV;
+const problemsOf = configProblems;
 
 describe('request-log and Turnstile settings', () => {
   it('defaults: logging on, every request sampled in development/test, one in ten in production; Turnstile off, Cloudflare URL', () => {
