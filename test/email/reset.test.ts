@@ -13,6 +13,7 @@ import {
   registerUnverifiedUser,
   registerUser,
   uniqueEmail,
+  wrongCode,
   type TestApp,
   type TestUser,
 } from '../support/harness.js';
@@ -30,7 +31,6 @@ afterAll(async () => {
   await t.close();
 });
 
-const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const resetCode = (user: TestUser) => latestCode(t, user.id, 'password_reset_code');
 /** The response with what legitimately differs (timestamp, request id) blanked. */
 const comparable = (text: string) => text.replace(/"timestamp":"[^"]*"/g, '"timestamp":""').replace(/"request_id":"[^"]*"/g, '"request_id":""');

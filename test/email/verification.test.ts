@@ -14,6 +14,7 @@ import {
   registerUnverifiedUser,
   registerUser,
   uniqueEmail,
+  wrongCode,
   type TestApp,
   type TestUser,
 } from '../support/harness.js';
@@ -33,7 +34,6 @@ afterAll(async () => {
   await t.close();
 });
 
-const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 const ledgerRows = async (userId: string) =>
   (await t.db.execute<{ type: string; credits: number }>(sql`SELECT type, credits FROM transactions WHERE user_id = ${userId}`)).rows;
 

@@ -146,6 +146,9 @@ export async function registerUnverifiedUser(t: TestApp, overrides: Record<strin
   return { id: res.body.data.user.id, email, password, token: res.body.data.token };
 }
 
+/** A six-digit code that is certainly not `code` (a wrong guess for the verification and reset suites). */
+export const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
 /**
  * The one-time code of the user's newest mail of `template` (email_verification or password_reset_code),
  * read from the outbox as the sender reads it (the secret is encrypted in the row).
