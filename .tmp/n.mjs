@@ -1,1 +1,0 @@
-export { neon } from '@neondatabase/serverless';
