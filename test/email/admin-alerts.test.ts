@@ -39,14 +39,14 @@ afterAll(async () => {
   await fake.close();
 });
 
-interface Note {
+type Note = {
   user_id: string;
   title: string;
   message: string;
   title_ar: string;
   message_ar: string;
   data: Record<string, unknown>;
-}
+};
 
 async function notes(type: string, userIds: string[]): Promise<Note[]> {
   const { rows } = await t.db.execute<Note>(sql`
