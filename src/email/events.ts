@@ -17,7 +17,7 @@ import { enqueueUserMail } from './outbox.js';
  * (`debit`: a condition on `transactions t` selecting it) took the balance across the threshold:
  * `balance_after ≤ T < balance_after − credits`. Keyed by the debit transaction id, so once per crossing.
  */
-export function creditsLowStatements(db: Database, config: Pick<Config, 'email'> | undefined, userId: string, debit: SQL) {
+export function creditsLowStatements(db: Database, config: Pick<Config, 'email'> | undefined, userId: string | SQL, debit: SQL) {
   const threshold = integerSettingSql('low_credit_threshold');
   const crossing = sql`(SELECT t.id FROM transactions t
     WHERE ${debit} AND t.user_id = ${userId} AND t.credits < 0

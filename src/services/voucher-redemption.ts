@@ -21,6 +21,7 @@ import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { isCheckViolation, isUniqueViolation } from '../db/errors.js';
 import { enqueueUserMail } from '../email/outbox.js';
+import { creditsLowStatements } from '../email/events.js';
 import { AppError, fieldError, notFound, type ValidationIssue } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import type { AppEnv } from '../types.js';
@@ -153,6 +154,8 @@ export async function redeemVoucher(c: Context<AppEnv>, analysisId: string, code
         userId: ngoUser,
         variablesSql: sql`(SELECT jsonb_build_object('idea', left(a.business_idea, 200)) FROM analyses a WHERE a.id = ${analysisId})`,
       }),
+      // §13.2 step 8, §11.8: the payer (the NGO when sponsored) is warned when this charge crossed the threshold.
+      ...creditsLowStatements(db, config, sponsored ? ngoUser : user.id, sql`t.id = ${chargeId}`),
       recordActivity(db, {
         userId: user.id,
         action: 'voucher_redeemed',
