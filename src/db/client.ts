@@ -18,6 +18,8 @@ export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number
       return AbortSignal.timeout(timeoutMs);
     },
   };
+  // No `schema`: the app never uses drizzle's relational queries (`db.query.*`). Given one, every createDb (one per
+  // request) walks all tables to build their relational config, and the Worker bundles drizzle's relations code.
   return drizzle({ client: neon(databaseUrl, { fetchOptions }), casing: 'snake_case' });
 }
 
