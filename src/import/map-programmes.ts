@@ -92,8 +92,11 @@ export function mapProgrammes(c: Ctx): void {
     const codes = new Set<string>();
     for (const row of [...source.project_vouchers].sort(byCreated)) {
       const sid = String(row.id);
+      // Codes never appear in the report (§16.5): problems name the source id only.
+      const code = (str(row.code) ?? '').trim().toUpperCase();
       const mapped = target.mapped.get(`project_vouchers:${sid}`);
       if (mapped) {
+        codes.add(code); // a later case-twin stays a collision on every run
         voucherIds.set(sid, mapped);
         report('project_vouchers').already_present++;
         continue;
@@ -103,8 +106,6 @@ export function mapProgrammes(c: Ctx): void {
         skip('project_vouchers', sid, 'request_not_imported');
         continue;
       }
-      // Codes never appear in the report (§16.5): problems name the source id only.
-      const code = (str(row.code) ?? '').trim().toUpperCase();
       const refused = !VOUCHER_CODE.test(code) ? 'invalid_code' : codes.has(code) ? 'case_collision' : target.voucherCodes.has(code) ? 'code_taken' : null;
       if (refused) {
         skip('project_vouchers', sid, refused);
