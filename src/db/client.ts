@@ -4,7 +4,6 @@
  */
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
-import * as schema from './schema.js';
 
 /**
  * `queryTimeoutMs` bounds every round trip: Neon's driver has no timeout of its own, so a hung
@@ -19,7 +18,7 @@ export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number
       return AbortSignal.timeout(timeoutMs);
     },
   };
-  return drizzle({ client: neon(databaseUrl, { fetchOptions }), schema, casing: 'snake_case' });
+  return drizzle({ client: neon(databaseUrl, { fetchOptions }), casing: 'snake_case' });
 }
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
