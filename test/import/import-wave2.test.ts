@@ -291,6 +291,17 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
     expect(later.report.totals.voucher_links).toEqual({ linked: 1, not_linked: 0 });
     expect(await one(sql`SELECT redeemed_count, max_redemptions FROM ngo_vouchers WHERE id = ${voucher(W2.vWindow)}`)).toEqual({ redeemed_count: 2, max_redemptions: 5 });
   }, 120_000);
+
+  it('the post-apply check fails a run when an imported voucher counts other than its redemptions', async () => {
+    await t.db.execute(sql`UPDATE ngo_vouchers SET redeemed_count = 1 WHERE id = ${voucher(W2.vZero)}`);
+    try {
+      const run = await runImport(options());
+      expect(run.exitCode).toBe(1);
+      expect(run.report.error).toBe('post-apply check: 1 imported vouchers have a redeemed_count unlike their redemptions');
+    } finally {
+      await t.db.execute(sql`UPDATE ngo_vouchers SET redeemed_count = 0 WHERE id = ${voucher(W2.vZero)}`);
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!available)('db:import-flask: the single active default currency becomes the default', () => {
