@@ -101,12 +101,19 @@ describe('typed client from the OpenAPI document', () => {
 /** What `hc<AppType>` gives for the catalog reads and the AI routes: exact types, not `unknown` and not `any`. */
 const HC_USAGE = `
 import { hc } from 'hono/client';
+import type { ExtractSchema } from 'hono/types';
 import type { AppType } from '../../../../src/app.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Expect<T extends true> = T;
 type Item<L> = L extends readonly (infer I)[] ? I : never;
 type Envelope = 'success' | 'message' | 'data' | 'timestamp';
+
+// No route of AppType answers an untyped body (a handler returning a plain Response gives hc the output {}).
+type Routes = ExtractSchema<AppType>;
+type Untyped<O> = O extends unknown ? (unknown extends O ? true : [keyof O] extends [never] ? true : false) : never;
+type UntypedRoutes = { [P in keyof Routes]: { [M in keyof Routes[P]]: Routes[P][M] extends { output: infer O } ? (true extends Untyped<O> ? \`\${M & string} \${P & string}\` : never) : never }[keyof Routes[P]] }[keyof Routes];
+export type EveryRouteTyped = Expect<Equal<UntypedRoutes, never>>;
 
 const client = hc<AppType>('http://planlyze.test');
 
