@@ -12,6 +12,7 @@
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../types.js';
+import { typed, type NotModified } from './typed-response.js';
 
 export type CatalogName = 'credit-packages' | 'payment-methods' | 'settings' | 'currencies' | 'partners' | 'social-media' | 'landing-stats';
 
@@ -85,23 +86,23 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * made from) and the language, public caching, and a bodiless 304 when the client already has it.
  * `source` is the cached value the payload is derived from and `variant` names which part of it
  * (e.g. a page window): together they key the memoized ETag, so the payload is built only to hash it
- * the first time.
+ * the first time. Typed for hono/client as what `render` answers, or a bodiless 304 (http/typed-response.ts).
  */
-export async function sendPublicCatalog(
+export async function sendPublicCatalog<R extends Response>(
   c: Context<AppEnv>,
   cached: { source: object; variant: string; payload: () => unknown },
-  render: () => Response,
+  render: () => R,
   maxAgeSeconds = TTL_MS / 1000,
-): Promise<Response> {
+): Promise<R | (Response & NotModified)> {
   const etag = await memoizedEtag(cached.source, cached.variant, c.var.lang, cached.payload);
   c.header('ETag', etag);
   c.header('Cache-Control', `public, max-age=${maxAgeSeconds}`);
-  if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+  if (matches(c.req.header('if-none-match'), etag)) return typed<NotModified>(c.body(null, 304));
   return render();
 }
 
 /** For the admin (`include_inactive`) variants of catalog reads: never stored by any cache. */
-export function sendPrivate(c: Context<AppEnv>, render: () => Response): Response {
+export function sendPrivate<R extends Response>(c: Context<AppEnv>, render: () => R): R {
   c.header('Cache-Control', 'private, no-store');
   return render();
 }

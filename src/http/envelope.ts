@@ -6,6 +6,7 @@ import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { translate, type MessageKey } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
+import { typed } from './typed-response.js';
 
 import type { JsonPage, Pagination } from '../db/pagination.js';
 
@@ -59,7 +60,7 @@ export function paginatedJson<T>(c: Context<AppEnv>, page: JsonPage<T>, message:
   const head = `{"success":true,"message":${JSON.stringify(translate(message, c.var.lang))},"data":`;
   const tail = `,"pagination":${JSON.stringify(page.pagination)},"timestamp":"${nowIso()}"}`;
   type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string };
-  return c.body(head + page.json + tail, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<Body, 200, 'json'>;
+  return typed<TypedResponse<Body, 200, 'json'>>(c.body(head + page.json + tail, 200, { 'Content-Type': 'application/json' }));
 }
 
 export interface ErrorBody {

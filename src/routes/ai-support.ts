@@ -5,6 +5,7 @@ import { aiContextFor, type AiContext } from '../ai/client.js';
 import { AppError } from '../errors.js';
 import { toAppError } from '../http/error-handler.js';
 import { log } from '../http/logger.js';
+import { typed, type EventStream } from '../http/typed-response.js';
 import { translate } from '../i18n/messages.js';
 import type { AppEnv } from '../types.js';
 
@@ -28,10 +29,11 @@ const HEARTBEAT_MS = 15_000;
  * An SSE response whose events are written in order WITHOUT making the producer wait for the client:
  * a slow or vanished reader never stalls a generation run. Any error thrown by `body` becomes one
  * `error` event `{error_code, message}` (never an internal message) and ends the stream. A comment line
- * every 15 s keeps proxies from closing a quiet stream while a long section is generated.
+ * every 15 s keeps proxies from closing a quiet stream while a long section is generated. Typed as an event
+ * stream (http/typed-response.ts), so hono/client keeps the route's JSON variant typed.
  */
 export function sseResponse(c: Context<AppEnv>, body: (send: SendEvent, fail: FailStream) => Promise<void>) {
-  return streamSSE(c, async (stream) => {
+  return typed<EventStream>(streamSSE(c, async (stream) => {
     let queue: Promise<void> = Promise.resolve();
     let ended = false;
     const enqueue = (write: () => Promise<void>) => {
@@ -63,5 +65,5 @@ export function sseResponse(c: Context<AppEnv>, body: (send: SendEvent, fail: Fa
       clearInterval(heartbeat);
       await queue;
     }
-  });
+  }));
 }

@@ -39,6 +39,10 @@ const AUDITED_FIELDS = Object.keys(UpdatePackageBody.shape);
 const selectAll = (db: Database) =>
   db.select().from(creditPackages).orderBy(asc(creditPackages.sortOrder), asc(creditPackages.name), asc(creditPackages.id));
 
+/** A package in the list: with `?currency=`, also priced in that currency (the list's response schema). */
+const ListedPackageSchema = PackageSchema.extend({ price_in_currency: PriceInCurrencySchema.optional() });
+type ListedPackage = z.infer<typeof ListedPackageSchema>;
+
 const packagesSource: CatalogSource<z.infer<typeof PackageSchema>> = {
   name: 'credit-packages',
   managePermission: 'manage_settings',
@@ -54,7 +58,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
       etag: true,
       summary: 'List credit packages (public)',
       tags: ['credit-packages'],
-      response: PackageSchema.extend({ price_in_currency: PriceInCurrencySchema.optional() }),
+      response: ListedPackageSchema,
       responseKind: 'paginated',
       errors: ['AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR'],
     }),
@@ -62,8 +66,8 @@ export const creditPackageRoutes = new Hono<AppEnv>()
     async (c) => {
       const q = c.req.valid('query');
       // SPEC-WAVE2 §12.3: `?currency=XXX` adds `price_in_currency` to each package (cached per currency).
-      const view = q.currency ? pricedIn<z.infer<typeof PackageSchema>>(await activeCurrency(c, q.currency)) : undefined;
-      return listCatalog(c, packagesSource, q, view);
+      const view = q.currency ? pricedIn<ListedPackage>(await activeCurrency(c, q.currency)) : undefined;
+      return listCatalog<ListedPackage>(c, packagesSource, q, view);
     },
   )
   .get(

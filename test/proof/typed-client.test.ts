@@ -35,4 +35,23 @@ describe('typed client', () => {
     expect(body.data.map((a) => a.id)).toEqual([analysis.id]);
     expect(body.pagination.total).toBe(1);
   });
+
+  it('a catalog read: the typed 200 envelope, then a bodiless 304 as its type says (text "" and json() rejects)', async () => {
+    const fetchThroughApp: typeof fetch = async (input, init) => t.app.request(input instanceof Request ? input : String(input), init, t.env);
+    const client = hc<AppType>('http://planlyze.test', { fetch: fetchThroughApp });
+
+    const first = await client.api['credit-packages'].$get({ query: {} });
+    expect(first.status).toBe(200);
+    const list = await first.json();
+    expect(list.success).toBe(true);
+    expect(list.data.length).toBeGreaterThan(0);
+    expect(typeof list.data[0]!.credits).toBe('number');
+    expect(list.pagination.total).toBe(list.data.length);
+
+    const etag = first.headers.get('etag')!;
+    const again = await client.api['credit-packages'].$get({ query: {} }, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.clone().text()).toBe('');
+    await expect(again.json()).rejects.toThrow();
+  });
 });
