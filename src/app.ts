@@ -198,7 +198,7 @@ export function createApp(options: AppOptions = {}) {
   let openApiDocument: unknown;
   app.get(
     '/api/openapi.json',
-    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', tags: ['system'], responseKind: 'raw' }),
+    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', tags: ['system'], responseKind: 'raw', errors: ['NOT_FOUND'] }),
     (c) => {
       if (!buildDocument) throw new AppError('NOT_FOUND');
       return c.json((openApiDocument ??= buildDocument(app, { version: APP_VERSION })));

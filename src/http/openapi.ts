@@ -6,7 +6,7 @@ import type { Hono } from 'hono';
 import * as z from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { ComponentSchemas, type JsonSchema } from './openapi-components.js';
-import { OPERATION_DESCRIPTIONS } from './operation-docs.js';
+import { EVENT_STREAM_DESCRIPTIONS, OPERATION_DESCRIPTIONS } from './operation-docs.js';
 import { readMeta, TAGS, type AuthMeta, type DescribeMeta, type Tag, type ValidatorMeta } from './route-meta.js';
 
 export interface DocumentedRoute {
@@ -214,7 +214,7 @@ function eventStream(components: ComponentSchemas, operationId: string, sse: Non
     },
   }));
   return components.define(`${pascal(operationId)}StreamEvent`, {
-    description: `One server-sent event of the stream (\`event:\` and \`data:\` lines). ${sse.description}`,
+    description: `One server-sent event of the stream (\`event:\` and \`data:\` lines). ${EVENT_STREAM_DESCRIPTIONS[operationId] ?? ''}`.trim(),
     oneOf: variants,
   });
 }

@@ -36,7 +36,8 @@ const publicSiteRead = (what: string) =>
 
 export const OPERATION_DESCRIPTIONS: Record<string, string> = {
   // ── src/app.ts ──
-  getOpenApiDocument: 'This document: OpenAPI 3.1, generated from the zod schemas that validate requests and shape responses. Not an envelope.',
+  getOpenApiDocument: 'This document: OpenAPI 3.1, generated from the zod schemas that validate requests and shape responses. Not an envelope. ' +
+    'On Workers it is a static asset built at deploy time and served before the Worker runs; 404 only from a Worker deployed without it.',
   getDocs: 'An HTML page rendering this document as an interactive reference.',
   getDocsScript: 'The pinned Scalar bundle the docs page loads, served by the app where the package is installed (development on Node); 404 elsewhere (the page then loads the same bytes from the CDN).',
 
@@ -336,4 +337,18 @@ export const OPERATION_DESCRIPTIONS: Record<string, string> = {
     'when short); an already-premium analysis is only linked. Exactly once, in one transaction.',
   unlinkMyAnalysisVoucher: 'The NGO loses access at once; no refund. Later charges of a sponsored report go to you. Nothing linked → 404.',
   consentVoucher: 'For links imported without consent (SPEC-WAVE2 §0.1): until then the NGO sees the report but not the contact data.',
+};
+
+/**
+ * What the `Accept: text/event-stream` variant of a streaming operation sends (its events, in order), by
+ * operationId: the description of the `text/event-stream` response in the document.
+ */
+export const EVENT_STREAM_DESCRIPTIONS: Record<string, string> = {
+  chat: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.',
+  generateAnalysis:
+    'With `Accept: text/event-stream`: `section_started`, `section_completed`, `section_failed` events carrying ' +
+    '`{section, status, error_code?}` as each section progresses; when market or financial is generated with AI_WEB_SEARCH on, one ' +
+    '`research_completed` `{status: researched|search_failed, queries, sources, error_code?}` before they are written; then `done` carrying the analysis. When the run stored ' +
+    'nothing because the AI failed, the last event is `error` `{error_code: "AI_UPSTREAM_ERROR", message}` instead ' +
+    '(as the JSON variant answers 502); any other error after the stream started is an `error` event that ends it.',
 };

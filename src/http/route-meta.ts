@@ -80,7 +80,7 @@ export interface DescribeMeta {
    * `Accept: text/event-stream` variant of the success response, next to the JSON one: the events by
    * name, each with the schema of its `data` (named schemas, so clients get types for them).
    */
-  sse?: { description: string; events: Record<string, z.ZodType> };
+  sse?: { events: Record<string, z.ZodType> }; // its prose: EVENT_STREAM_DESCRIPTIONS (operation-docs.ts)
 }
 
 export interface ValidatorMeta {

@@ -53,7 +53,6 @@ export const chatRoutes = new Hono<AppEnv>().post(
     response: ChatReply,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
     sse: {
-      description: 'With `Accept: text/event-stream`: `delta` events `{text}`, then `done` `{conversation_id, message, usage, proposal?}`, or `error` `{error_code, message}`.',
       events: { delta: ChatDeltaEvent, done: ChatReply, error: StreamErrorEvent },
     },
   }),

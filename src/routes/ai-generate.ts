@@ -42,12 +42,6 @@ const GenerateBody = z.strictObject({
   if (!b.sections) ctx.addIssue({ code: 'custom', path: ['sections'], message: 'feedback needs the sections to rewrite' });
 });
 
-const SSE_DESCRIPTION =
-  'With `Accept: text/event-stream`: `section_started`, `section_completed`, `section_failed` events carrying ' +
-  '`{section, status, error_code?}` as each section progresses; when market or financial is generated with AI_WEB_SEARCH on, one ' +
-  '`research_completed` `{status: researched|search_failed, queries, sources, error_code?}` before they are written; then `done` carrying the analysis. When the run stored ' +
-  'nothing because the AI failed, the last event is `error` `{error_code: "AI_UPSTREAM_ERROR", message}` instead ' +
-  '(as the JSON variant answers 502); any other error after the stream started is an `error` event that ends it.';
 
 export const generateRoutes = new Hono<AppEnv>().post(
   '/generate-analysis',
@@ -58,7 +52,6 @@ export const generateRoutes = new Hono<AppEnv>().post(
     response: AnalysisSchema,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],
     sse: {
-      description: SSE_DESCRIPTION,
       events: {
         section_started: SectionProgressEvent,
         section_completed: SectionProgressEvent,

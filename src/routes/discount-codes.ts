@@ -73,7 +73,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listDiscountCodes',
-      summary: 'List discount codes', 
+      summary: 'List discount codes',
       tags: ['discount-codes'],
       response: DiscountSchema,
       responseKind: 'paginated',

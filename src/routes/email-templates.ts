@@ -75,7 +75,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listEmailTemplates',
-      summary: 'List email templates', 
+      summary: 'List email templates',
       tags: TAGS,
       response: TemplateSchema,
       responseKind: 'paginated',

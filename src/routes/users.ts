@@ -43,7 +43,7 @@ export const userRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listUsers',
-      summary: 'List users', 
+      summary: 'List users',
       tags: ['users'],
       response: AdminUserListItem,
       responseKind: 'paginated',

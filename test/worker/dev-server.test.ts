@@ -78,6 +78,7 @@ describe('wrangler dev → local SQL endpoint over HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     // Served without running the Worker: none of the app's per-request headers.
     expect(res.headers.get('x-request-id')).toBeNull();
     expect(await res.json()).toEqual(buildOpenApiDocument(createApp(), { version: APP_VERSION }));
