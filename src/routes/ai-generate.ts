@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { runGeneration, type RewriteInput, type RunEvent, type RunResult } from '../ai/runner.js';
 import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { SECTION_NAMES, type SectionName } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body } from '../http/validate.js';
@@ -101,7 +101,9 @@ export const generateRoutes = new Hono<AppEnv>().post(
       });
     const final = async () => {
       const analysis = await reloadAnalysis(db, plan.analysis.id, user.id);
-      return analysis ? view(analysis) : null;
+      // Deleted by its owner while it was generated: gone, as any deleted analysis (404; an `error` event when streaming).
+      if (!analysis) throw notFound();
+      return view(analysis);
     };
 
     if (!wantsEventStream(c)) {

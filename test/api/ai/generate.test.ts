@@ -178,6 +178,15 @@ describe('premium report', () => {
     expect((await first).status).toBe(200);
     expect(s.fake.requests).toHaveLength(6);
   });
+
+  it('an analysis deleted while it is generated answers 404 (never a success with null data)', async () => {
+    s.fake.setDefault(fn((req) => delay(200, toolResult(SECTION_FIXTURES[sectionOf(req.forcedTool)]))));
+    const id = await createAnalysis(s.t, user);
+    const running = generate(s.t, user, { analysis_id: id });
+    await new Promise((r) => setTimeout(r, 80));
+    await s.t.db.execute(sql`UPDATE analyses SET deleted_at = now() WHERE id = ${id}`);
+    expectErrorEnvelope(await running, 404, 'NOT_FOUND');
+  });
 });
 
 describe('force and limits', () => {
