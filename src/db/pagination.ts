@@ -82,12 +82,41 @@ export function orderBy(columns: Record<string, AnyColumn>, sort: string, order:
 export const isoText = (column: AnyColumn | SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed) and the
- * pagination. `T` is the item type the text encodes, carried for the typed response (never read at runtime).
+ * A list item's select list for readJsonPage: `expr AS "json_key", …` in the key order of `fields` (the
+ * order of the list's schema and serializer). Columns that JSON would print differently from the API go
+ * through isoText (timestamps) or jsNumber (numeric, bigint).
  */
-export interface JsonPage<T> {
+export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
+  return sql.join(
+    Object.entries(fields).map(([key, value]) => sql`${value} AS ${sql.identifier(key)}`),
+    sql`, `,
+  ) as SQL<T>;
+}
+
+/**
+ * A numeric or bigint as the API shows it: the JSON number `Number(text)` prints (the serializers' `usd()`,
+ * `rateNumber()`, `minorToAmount()`, `Number(bigint)`). Through float8, whose text (PostgreSQL ≥ 12) is the
+ * shortest that round-trips, like JavaScript's; numeric's input turns its exponent into plain digits, as
+ * JavaScript prints every number from 1e-6 to 1e21 (amounts and rates lie there). NULL stays NULL.
+ */
+export const jsNumber = (value: AnyColumn | SQL) => sql`((${value})::float8::text::numeric)`;
+
+/**
+ * A JSON array of strings as ONE compact json value (json_agg would write `", "` between items), in `ordered`
+ * order: the strings of `elements` (a set-returning expression with columns `v` text and `o` order).
+ */
+export const jsonStringArray = (elements: SQL) =>
+  sql`(SELECT ('[' || coalesce(string_agg(to_json(e.v)::text, ',' ORDER BY e.o), '') || ']')::json FROM ${elements})`;
+
+/**
+ * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed), the
+ * pagination, and the list's `extras` (scalars read in the same statement). `T` is the item type the text
+ * encodes, carried for the typed response (never read at runtime).
+ */
+export interface JsonPage<T, E extends Record<string, unknown> = Record<never, never>> {
   json: string;
   pagination: Pagination;
+  extras: E;
   readonly items?: T[];
 }
 
@@ -98,17 +127,29 @@ export interface JsonPage<T> {
  * nothing is mapped or re-serialized per row in JavaScript (issue 16: the Neon protocol's per-row JSON,
  * drizzle's row mapping and JSON.stringify were the cost). The total rides along: the window count on a
  * first page; a scalar count beside it on later pages (which may lie past the end) — one statement either way.
+ * `extras` are scalar subqueries answered beside the page (an unread count for `meta`, whether the parent
+ * exists), so a list that reports more still costs one statement; give them a type PostgreSQL sends as a
+ * JSON number or boolean (`count(*)::int`, `EXISTS (…)`).
+ *
+ * Every list reads its page this way, except those whose items hold free-form jsonb (a stored JSON value
+ * PostgreSQL prints with spaces after `:` and `,` and, for numbers, in numeric's digits, e.g. `1.50`, where
+ * `JSON.stringify(JSON.parse(…))` prints `{"a":1.5}`; and JavaScript moves integer-like keys first): an exact
+ * copy in SQL would need a recursive function. These stay on `readPage` (rows mapped in JavaScript):
+ * activity-feed `data`, audit-logs `changes`, notifications `data`, request-logs `query`, email-outbox
+ * `payload`, email-templates `variables`, competitors `sources`, regenerations `sections` … (see each route).
  */
-export async function readJsonPage<T>(
+export async function readJsonPage<T, const E extends Record<string, SQL> = Record<never, never>>(
   db: Database,
   window: PageWindow,
-  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[] },
-): Promise<JsonPage<T>> {
+  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
+): Promise<JsonPage<T, { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown }>> {
   const order = sql.join(query.orderBy, sql`, `);
   const where = query.where ? sql`WHERE ${query.where}` : sql``;
   const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(max(p.total), 0)`;
-  const result = await db.execute<{ items: string; total: string | number }>(sql`
-    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total
+  const extraNames = Object.keys(query.extras ?? {});
+  const extras = extraNames.map((name) => sql`, (${query.extras![name]!}) AS ${sql.identifier(name)}`);
+  const result = await db.execute<Record<string, unknown> & { items: string; total: string | number }>(sql`
+    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total${sql.join(extras)}
     FROM (
       SELECT row_to_json(i)::text AS item, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
       FROM ${query.from} CROSS JOIN LATERAL (SELECT ${query.item}) i
@@ -117,5 +158,6 @@ export async function readJsonPage<T>(
       LIMIT ${window.limit} OFFSET ${window.offset}
     ) p`);
   const row = result.rows[0]!;
-  return { json: row.items, pagination: paginationOf(window, Number(row.total)) };
+  const extraValues = Object.fromEntries(extraNames.map((name) => [name, row[name]]));
+  return { json: row.items, pagination: paginationOf(window, Number(row.total)), extras: extraValues as never };
 }

@@ -55,10 +55,15 @@ export function paginated<T, M extends Record<string, unknown> | undefined = und
  * `paginated()` for a page PostgreSQL built (db/pagination.ts readJsonPage): the same envelope, key for key,
  * with the items' JSON text placed as `data` without being parsed and serialized again.
  */
-export function paginatedJson<T>(c: Context<AppEnv>, page: JsonPage<T>, message: MessageKey = 'ok.generic') {
+export function paginatedJson<T, M extends Record<string, unknown> | undefined = undefined>(
+  c: Context<AppEnv>,
+  page: JsonPage<T, Record<string, unknown>>,
+  meta?: M,
+  message: MessageKey = 'ok.generic',
+) {
   const head = `{"success":true,"message":${JSON.stringify(translate(message, c.var.lang))},"data":`;
-  const tail = `,"pagination":${JSON.stringify(page.pagination)},"timestamp":"${nowIso()}"}`;
-  type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string };
+  const tail = `,"pagination":${JSON.stringify(page.pagination)}${meta ? `,"meta":${JSON.stringify(meta)}` : ''},"timestamp":"${nowIso()}"}`;
+  type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string } & (M extends undefined ? {} : { meta: M });
   return c.body(head + page.json + tail, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<Body, 200, 'json'>;
 }
 
