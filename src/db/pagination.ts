@@ -93,6 +93,9 @@ export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
   ) as SQL<T>;
 }
 
+/** A nested object of a list item, compact and in the key order of `fields` (json_build_object would add spaces). */
+export const jsonObject = (fields: Record<string, AnyColumn | SQL>) => sql`(SELECT row_to_json(o) FROM (SELECT ${jsonItem(fields)}) o)`;
+
 /**
  * A numeric or bigint as the API shows it: the JSON number `Number(text)` prints (the serializers' `usd()`,
  * `rateNumber()`, `minorToAmount()`, `Number(bigint)`). Through float8, whose text (PostgreSQL ≥ 12) is the

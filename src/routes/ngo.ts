@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { requirePermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError, notFound } from '../errors.js';
-import { created, ok, paginated } from '../http/envelope.js';
+import { created, ok, paginated, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
@@ -101,8 +101,7 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(NgoRequestListQuery),
     async (c) => {
       const q = c.req.valid('query');
-      const { rows, pagination } = await listNgoRequests(c.var.db, pageWindow(c, q), q);
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, await listNgoRequests(c.var.db, pageWindow(c, q), q));
     },
   )
   .get(
@@ -121,9 +120,9 @@ export const ngoRoutes = new Hono<AppEnv>()
     async (c) => {
       const id = c.req.valid('param').id;
       const window = pageWindow(c, c.req.valid('query'));
-      const { allowed, rows, pagination } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
+      const { allowed, page } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
       if (!allowed) throw notFound('ngo.not_found');
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(
@@ -226,9 +225,9 @@ export const ngoRoutes = new Hono<AppEnv>()
     async (c) => {
       const ngoId = approvedNgoIdSql(c.var.user.id);
       const q = c.req.valid('query');
-      const { allowed, rows, pagination } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
+      const { allowed, page } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
       if (!allowed) throw ngoAccessDenied();
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(
