@@ -1,8 +1,9 @@
 /**
  * Reading a page of a list from the database (the query half of pagination; the HTTP half — query
  * schema, window, pagination object — is src/http/pagination.ts). Every list reads a page and its total
- * in ONE round trip: `readPage()` maps rows in JavaScript, `readJsonPage()` has PostgreSQL build the
- * page as one JSON text that the handler places into the envelope unparsed.
+ * in ONE round trip: `readJsonPage()` has PostgreSQL build the page as one JSON text that the handler
+ * places into the envelope unparsed (every list whose items SQL can produce exactly); `readPage()` maps
+ * rows in JavaScript, for the few that it cannot (listed at readJsonPage).
  */
 import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
@@ -134,12 +135,20 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
  * exists), so a list that reports more still costs one statement; give them a type PostgreSQL sends as a
  * JSON number or boolean (`count(*)::int`, `EXISTS (…)`).
  *
- * Every list reads its page this way, except those whose items hold free-form jsonb (a stored JSON value
- * PostgreSQL prints with spaces after `:` and `,` and, for numbers, in numeric's digits, e.g. `1.50`, where
- * `JSON.stringify(JSON.parse(…))` prints `{"a":1.5}`; and JavaScript moves integer-like keys first): an exact
- * copy in SQL would need a recursive function. These stay on `readPage` (rows mapped in JavaScript):
- * activity-feed `data`, audit-logs `changes`, notifications `data`, request-logs `query`, email-outbox
- * `payload`, email-templates `variables`, competitors `sources`, regenerations `sections` … (see each route).
+ * Every list reads its page this way (one way: issue 16), except these, which stay on `readPage` (rows
+ * mapped in JavaScript) because SQL cannot reproduce their items exactly:
+ * - items holding free-form jsonb — notifications `data`, audit-logs `changes`, activity-feed `data`,
+ *   request-logs `query` (keys are whatever the query string held): PostgreSQL prints a stored jsonb value
+ *   with a space after `:` and `,` and its numbers in numeric's digits (`1.50`), while the API answered
+ *   `JSON.stringify(JSON.parse(…))` (`1.5`, and integer-like keys moved first); an exact copy would need a
+ *   recursive SQL function that reimplements JavaScript's number printing;
+ * - items computed from the code's email registry — email-outbox (`secret_variables`, plus free-form
+ *   `variables` jsonb) and email-templates (`is_product`, and `variables` parsed from the template texts).
+ * `GET /ngo/vouchers/{id}/analyses` (services/ngo-reports.ts) is a hand-written batch, not readPage: its
+ * items carry numbers read out of stored report JSON, of any magnitude, where `jsNumber` is exact only
+ * from 1e-6 to 1e21.
+ * The analyses list keeps its mapped twin (services/analysis-list.ts listAnalysesMapped) only as the
+ * reference that test/db/json-page.test.ts and the bench compare with.
  */
 export async function readJsonPage<T, const E extends Record<string, SQL> = Record<never, never>>(
   db: Database,
