@@ -89,7 +89,7 @@ export const authRoutes = new Hono<AppEnv>()
     '/me',
     describe({ operationId: 'getMe', summary: 'The signed-in user', description: 'The signed-in user with their role, permissions and credit balance.', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
-    (c) => ok(c, serializeUser(c.var.user)),
+    (c) => ok(c, serializeUser(c.get('user'))),
   )
   .put(
     '/me',
