@@ -99,15 +99,16 @@ export const jsonObject = (fields: Record<string, AnyColumn | SQL>) => sql`(SELE
 
 /**
  * A numeric or bigint as the API shows it: the JSON number `Number(text)` prints (the serializers' `usd()`,
- * `rateNumber()`, `minorToAmount()`, `Number(bigint)`). Through float8, whose text (PostgreSQL ≥ 12) is the
- * shortest that round-trips, like JavaScript's; numeric's input turns its exponent into plain digits, as
- * JavaScript prints every number from 1e-6 to 1e21 (amounts and rates lie there). NULL stays NULL.
+ * `rateNumber()`, `minorToAmount()`, `Number(bigint)`). Through float8 (the same nearest double), whose text is
+ * the shortest that round-trips, like JavaScript's (PostgreSQL ≥ 12 with the default `extra_float_digits` of 1,
+ * as on Neon); numeric's input turns its exponent into plain digits, as JavaScript prints every number from
+ * 1e-6 to 1e21 (amounts, rates and minor amounts lie there). NULL stays NULL.
  */
 export const jsNumber = (value: AnyColumn | SQL) => sql`((${value})::float8::text::numeric)`;
 
 /**
- * A JSON array of strings as ONE compact json value (json_agg would write `", "` between items), in `ordered`
- * order: the strings of `elements` (a set-returning expression with columns `v` text and `o` order).
+ * A JSON array of strings as ONE compact json value (json_agg would write `", "` between items): the strings
+ * of `elements` (a FROM item with columns `v` text and `o`, their order), in that order.
  */
 export const jsonStringArray = (elements: SQL) =>
   sql`(SELECT ('[' || coalesce(string_agg(to_json(e.v)::text, ',' ORDER BY e.o), '') || ']')::json FROM ${elements})`;
