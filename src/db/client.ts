@@ -4,6 +4,7 @@
  */
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
+import { isWorkerRuntime } from '../runtime.js';
 import * as schema from './schema.js';
 
 /**
@@ -13,7 +14,8 @@ import * as schema from './schema.js';
  * whole client). A timed-out query surfaces as a NeonDbError without SQLSTATE → 503.
  */
 export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number } = {}) {
-  const signals = timeoutSignals(options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+  const timeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  const signals = isWorkerRuntime() ? () => AbortSignal.timeout(timeoutMs) : timeoutSignals(timeoutMs);
   const fetchOptions = {
     get signal() {
       return signals();
@@ -23,11 +25,12 @@ export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number
 }
 
 /**
- * Timeout signals for queries, one shared by the queries that start within the same short window (1/20 of
- * the timeout, at most 100 ms) and firing `timeoutMs + window` after the window opened: each query is cut
- * between `timeoutMs` and `timeoutMs + window` after it started. `AbortSignal.timeout` per query cost
+ * Timeout signals for queries on Node, one shared by the queries that start within the same short window
+ * (1/20 of the timeout, at most 100 ms) and firing `timeoutMs + window` after the window opened: each query is
+ * cut between `timeoutMs` and `timeoutMs + window` after it started. `AbortSignal.timeout` per query cost
  * ~20 µs of CPU on Node (a timer and a transferable signal each), a tenth of the CPU of `GET /auth/me`
- * outside the database (issue 16); per window it is one timer however many queries run.
+ * outside the database (issue 16); per window it is one timer however many queries run. Not on Workers:
+ * there a timer belongs to the request that set it (and ends with it), so each query keeps its own signal.
  */
 export function timeoutSignals(timeoutMs: number, now: () => number = Date.now): () => AbortSignal {
   const window = Math.min(100, Math.floor(timeoutMs / 20));

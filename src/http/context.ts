@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { resolveConfig, type Config } from '../config.js';
 import { createDb, type Database } from '../db/client.js';
 import { pickLanguage } from '../i18n/messages.js';
+import { isWorkerRuntime } from '../runtime.js';
 import type { AppEnv } from '../types.js';
 
 /** Headers set before `next()`, so they are part of whatever Response follows (see requestId in app.ts). */
@@ -71,9 +72,4 @@ export function clientIp(c: Context<AppEnv>): string {
   }
   if (isWorkerRuntime()) return c.req.header('cf-connecting-ip') ?? 'unknown';
   return socketAddresses.get(c.req.raw) ?? 'unknown';
-}
-
-function isWorkerRuntime(): boolean {
-  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
-  return nav?.userAgent === 'Cloudflare-Workers';
 }
