@@ -114,6 +114,16 @@ export const jsonStringArray = (elements: SQL) =>
   sql`(SELECT ('[' || coalesce(string_agg(to_json(e.v)::text, ',' ORDER BY e.o), '') || ']')::json FROM ${elements})`;
 
 /**
+ * A flat jsonb object as `JSON.stringify` prints it after the driver parsed it: compact, in its stored key order
+ * (jsonb's own text puts a space after `:` and `,`); NULL stays NULL. Exact for objects whose values are strings,
+ * booleans or null under keys that are not integer-like (JavaScript would move those first) — what the app writes
+ * into `users.notification_preferences` and `api_request_logs.query` — not for numbers or nested values.
+ */
+export const jsonbFlatObject = (column: AnyColumn | SQL) =>
+  sql`(SELECT CASE WHEN ${column} IS NOT NULL THEN ('{' || coalesce(string_agg(to_json(e.key)::text || ':' || e.value::text, ',' ORDER BY e.o), '') || '}')::json END
+    FROM jsonb_each(${column}) WITH ORDINALITY AS e(key, value, o))`;
+
+/**
  * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed), the
  * pagination, and the list's `extras` (scalars read in the same statement). `T` is the item type the text
  * encodes, carried for the typed response (never read at runtime).
@@ -138,11 +148,11 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
  *
  * Every list reads its page this way (one way: issue 16), except these, which stay on `readPage` (rows
  * mapped in JavaScript) because SQL cannot reproduce their items exactly:
- * - items holding free-form jsonb — notifications `data`, audit-logs `changes`, activity-feed `data`,
- *   request-logs `query` (keys are whatever the query string held): PostgreSQL prints a stored jsonb value
- *   with a space after `:` and `,` and its numbers in numeric's digits (`1.50`), while the API answered
- *   `JSON.stringify(JSON.parse(…))` (`1.5`, and integer-like keys moved first); an exact copy would need a
- *   recursive SQL function that reimplements JavaScript's number printing;
+ * - items holding free-form jsonb — notifications `data`, audit-logs `changes`, activity-feed `data`: PostgreSQL
+ *   prints a stored jsonb value with a space after `:` and `,` and its numbers in numeric's digits (`1.50`),
+ *   while the API answered `JSON.stringify(JSON.parse(…))` (`1.5`, integer-like keys moved first, nested values
+ *   compact); an exact copy would need a recursive SQL function that reimplements JavaScript's number printing
+ *   (flat objects of strings and booleans are exact: `jsonbFlatObject`);
  * - items computed from the code's email registry — email-outbox (`secret_variables`, plus free-form
  *   `variables` jsonb) and email-templates (`is_product`, and `variables` parsed from the template texts).
  * `GET /ngo/vouchers/{id}/analyses` (services/ngo-reports.ts) is a hand-written batch, not readPage: its

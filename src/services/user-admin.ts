@@ -11,7 +11,7 @@ import type { Context } from 'hono';
 import { effectivePermissions, effectivePermissionsJson, type AuthUser } from '../auth/current-user.js';
 import { SUPER_ADMIN_ROLE } from '../auth/permissions.js';
 import type { Database } from '../db/client.js';
-import { isoText, jsonItem } from '../db/pagination.js';
+import { isoText, jsonbFlatObject, jsonItem } from '../db/pagination.js';
 import { authSessions, roles, users } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import type { serializeAdminUserListItem, UpdateUserInput } from '../schemas/admin-user.js';
@@ -47,14 +47,6 @@ export function selectAdminUsers<C extends AdminUserColumns = AdminUserColumns>(
     .innerJoin(roles, eq(roles.id, users.roleId));
 }
 
-/**
- * `notification_preferences` as compact JSON in its stored key order, as `JSON.stringify` prints the parsed
- * value. Exact for what the API stores there (ProfileFields: booleans under named keys, never integer-like);
- * jsonb's own text would put a space after `:` and `,`.
- */
-const preferencesJson = sql`(SELECT ('{' || coalesce(string_agg(to_json(e.key)::text || ':' || e.value::text, ',' ORDER BY e.o), '') || '}')::json
-  FROM jsonb_each(${users.notificationPreferences}) WITH ORDINALITY AS e(key, value, o))`;
-
 /** A user of the admin list (no profile image) as readJsonPage builds it: serializeAdminUserListItem in SQL. */
 export const adminUserListItem = () =>
   jsonItem<ReturnType<typeof serializeAdminUserListItem>>({
@@ -66,7 +58,7 @@ export const adminUserListItem = () =>
     phone_number: users.phoneNumber,
     country: users.country,
     city: users.city,
-    notification_preferences: preferencesJson,
+    notification_preferences: jsonbFlatObject(users.notificationPreferences), // booleans under named keys (ProfileFields)
     onboarding_completed: users.onboardingCompleted,
     onboarding_step: users.onboardingStep,
     role: roles.name,

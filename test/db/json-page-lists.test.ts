@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectivePermissions } from '../../src/auth/current-user.js';
 import {
   analysisRegenerations,
+  apiRequestLogs,
   chatConversations,
   competitors,
   contactMessages,
@@ -214,6 +215,16 @@ beforeAll(async () => {
           ({ row }: any) => ({ id: row.id, user_id: row.userId, sections: row.sections, feedback: row.feedback, created_at: toIso(row.createdAt)! }));
         return paginated(c, page.items, page.pagination);
       });
+      app.get('/test/mapped/api-request-logs', async (c) => {
+        const t = apiRequestLogs;
+        const page = await mappedPage(c, (q: any) => q.from(t), undefined, { created_at: t.createdAt, updated_at: t.createdAt, duration_ms: t.durationMs }, t.id, getTableColumns(t), (row: any) => ({
+          id: row.id, created_at: toIso(row.createdAt)!, request_id: row.requestId, method: row.method, route: row.route, path: row.path,
+          query_keys: row.queryKeys, query: row.query ?? null, status: row.status, error_code: row.errorCode, duration_ms: row.durationMs,
+          user_id: row.userId, ip_hash: row.ipHash, user_agent: row.userAgent, request_bytes: row.requestBytes, response_bytes: row.responseBytes,
+          runtime: row.runtime, kept_by: row.keptBy,
+        }));
+        return paginated(c, page.items, page.pagination);
+      });
       app.get('/test/mapped/users', async (c) => {
         const { window, sort, order } = listInput(c);
         const where = c.req.query('q') ? sql`${users.email} ILIKE ${`%${c.req.query('q')}%`}` : undefined;
@@ -327,6 +338,16 @@ beforeAll(async () => {
   await t.db.execute(sql`INSERT INTO analysis_regenerations (analysis_id, user_id, sections, feedback)
     VALUES (${analysis.id}, ${user.id}, ARRAY['market', 'odd "name" \\ x'], ${AWKWARD[0]}), (${analysis.id}, ${admin.id}, '{}', NULL)`);
 
+  // Request log rows as the middleware writes them: logged query values (strings under known keys), or none.
+  for (const [i, query] of [{ page: '2', sort: 'created_at', order: AWKWARD[0]!.slice(0, 64) }, null, { status: 'completed', type: '' }].entries()) {
+    await t.db.execute(sql`INSERT INTO api_request_logs (request_id, method, route, path, query_keys, query, status, error_code, duration_ms, user_id,
+        ip_hash, user_agent, request_bytes, response_bytes, runtime, kept_by, created_at)
+      VALUES (${`req-${i}`}, 'GET', '/api/analyses', ${`/api/analyses/${AWKWARD[i]}`}, ${sql.raw(i === 1 ? `'{}'` : `ARRAY['page', 'odd "key"', 'sort']`)},
+        ${query === null ? null : JSON.stringify(query)}::jsonb, ${[200, 404, 500][i]}, ${i ? 'NOT_FOUND' : null}, ${i * 1234}, ${i ? null : user.id},
+        ${i ? 'hash' : null}, ${AWKWARD[(i + 2) % 3]}, ${i ? 12 : null}, ${i ? null : 3456}, 'node', ${['sample', 'error', 'slow'][i]},
+        now() - make_interval(secs => ${i * 0.7777777}))`);
+  }
+
   // Competitor catalog: awkward names, several industries, optional fields empty.
   for (const body of [{ name: AWKWARD[1], country: 'SY', industries: ['Food', 'Tech "x"'], description: AWKWARD[0], website_url: 'https://example.com/a?b=c&d' }, { name: 'Plain' }]) {
     const res = await t.request('POST', '/api/competitors', { token: admin.token, body });
@@ -411,6 +432,12 @@ const LISTS: { name: string; path: () => string; mapped: () => string; queries: 
     mapped: () => `/test/mapped/analyses/${analysisId}/regenerations?x`,
     queries: ['', '&per_page=1&page=2', '&per_page=1&page=9', '&order=asc'],
     as: () => user,
+  },
+  {
+    name: 'GET /api/api-request-logs',
+    path: () => '/api/api-request-logs?x',
+    mapped: () => '/test/mapped/api-request-logs?x',
+    queries: ['', '&per_page=1&page=2', '&per_page=1&page=9', '&sort=duration_ms&order=asc'],
   },
   {
     name: 'GET /api/users (searched)',
