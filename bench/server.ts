@@ -28,6 +28,7 @@ import { Hono } from 'hono';
 import pg from 'pg';
 import { eq } from 'drizzle-orm';
 import { createApp } from '../src/app.js';
+import { buildOpenApiDocument } from '../src/http/openapi.js';
 import { requireUser } from '../src/auth/guards.js';
 import { analyses } from '../src/db/schema.js';
 import { paginated } from '../src/http/envelope.js';
@@ -100,7 +101,7 @@ async function main() {
   const config = parseConfig(env);
   const db = createDb(config.databaseUrl);
   await seedDatabase(db, config);
-  const app = createApp();
+  const app = createApp({ openApiDocument: buildOpenApiDocument });
   // Issue 16's comparison: the analyses list the way it was served before (drizzle rows mapped and
   // serialized in JavaScript), beside the real route that PostgreSQL builds. Added before the first request.
   app.get('/bench/analyses-mapped', requireUser, queryParams(AnalysisListQuery), async (c) => {

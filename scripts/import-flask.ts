@@ -1,6 +1,6 @@
 /**
  * `npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import]
- *   [--templates=keep-target|prefer-source] [--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]`
+ *   [--currency-decimals SYP=0,...] [--templates=keep-target|prefer-source] [--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]`
  *
  * Imports a Planlyze (Flask) PostgreSQL database into this API's database (SPEC-WAVE2 §16, §0.1).
  * Source: `--source` or FLASK_DATABASE_URL, read in one REPEATABLE READ READ ONLY snapshot.
@@ -17,7 +17,8 @@ import { runImport } from '../src/import/run.js';
 import { MIGRATIONS_FOLDER, openAppDatabase } from '../src/local/app-database.js';
 
 const USAGE =
-  'usage: npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import] [--templates=keep-target|prefer-source] ' +
+  'usage: npm run db:import-flask -- --source <postgres url> [--dry-run] [--pending-payments=skip|import] [--currency-decimals SYP=0,...] ' +
+  '[--templates=keep-target|prefer-source] ' +
   '[--allow-nonempty-target] [--confirm-production] [--batch-size 500] [--report ./import-report.json]';
 
 async function main(): Promise<number> {
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
       source: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       'pending-payments': { type: 'string' },
+      'currency-decimals': { type: 'string' },
       templates: { type: 'string', default: 'keep-target' },
       'allow-nonempty-target': { type: 'boolean', default: false },
       'confirm-production': { type: 'boolean', default: false },
@@ -42,7 +44,8 @@ async function main(): Promise<number> {
   const pending = values['pending-payments'];
   const batchSize = Number(values['batch-size']);
   const templates = values.templates;
-  if (!source || (templates !== 'keep-target' && templates !== 'prefer-source') || (pending !== undefined && pending !== 'skip' && pending !== 'import') || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
+  const currencyDecimals = parseCurrencyDecimals(values['currency-decimals']);
+  if (!source || currencyDecimals === null || (templates !== 'keep-target' && templates !== 'prefer-source') || (pending !== undefined && pending !== 'skip' && pending !== 'import') || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
     console.error(USAGE);
     return 2;
   }
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
       appEnv: config.appEnv,
       adminEmail: config.admin?.email,
       batchSize,
+      currencyDecimals,
       expectedMigrations: { count: journal.entries.length, lastWhen: journal.entries.at(-1)?.when ?? 0 },
       log: (line) => console.log(line),
     });
@@ -72,6 +76,20 @@ async function main(): Promise<number> {
   } finally {
     await database.close();
   }
+}
+
+/** `SYP=0,KWD=3` → {SYP: 0, KWD: 3}; null when malformed (codes ^[A-Z]{3}$, decimals 0..4, USD only 2). */
+function parseCurrencyDecimals(text: string | undefined): Record<string, number> | null {
+  if (text === undefined) return {};
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const m = /^([A-Za-z]{3})=([0-4])$/.exec(part.trim());
+    if (!m) return null;
+    const code = m[1]!.toUpperCase();
+    if (code === 'USD' && m[2] !== '2') return null;
+    out[code] = Number(m[2]);
+  }
+  return out;
 }
 
 main().then(

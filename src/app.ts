@@ -12,7 +12,6 @@ import { LOCAL_SCALAR_PATH, serveDocsPage, serveScalarBundle } from './http/docs
 import { notFound, onError } from './http/error-handler.js';
 import { requestLogger } from './http/logger.js';
 import { requestLogRecorder } from './http/request-log.js';
-import { buildOpenApiDocument } from './http/openapi.js';
 import { describe } from './http/route-meta.js';
 import { activityFeedRoutes } from './routes/activity-feed.js';
 import { analysesRoutes } from './routes/analyses.js';
@@ -124,7 +123,18 @@ const corsFromConfig: MiddlewareHandler<AppEnv> = (c, next) => {
 
 const securityHeaders = secureHeaders();
 
-export function createApp() {
+export interface AppOptions {
+  /**
+   * Builds `GET /api/openapi.json` from the app's own routes: `buildOpenApiDocument` (src/http/openapi.ts),
+   * passed by the Node entry and the tests. The Worker passes none: it is deployed with the document as a
+   * static asset generated at build time (scripts/build-worker-assets.ts, wrangler.toml `[assets]`), which
+   * Cloudflare serves before the Worker runs. So neither the builder nor the reference prose
+   * (src/http/operation-docs.ts) is in the Worker bundle (issue 10 §2).
+   */
+  openApiDocument?: (app: Hono<any, any, any>, info: { version: string }) => unknown;
+}
+
+export function createApp(options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId);
@@ -184,15 +194,19 @@ export function createApp() {
   // `routed` is the same app, typed with every route: what a typed hono/client (`hc<AppType>`) needs.
   const routed = app.route('/api', api);
 
-  let openApiDocument: ReturnType<typeof buildOpenApiDocument> | undefined;
+  const buildDocument = options.openApiDocument;
+  let openApiDocument: unknown;
   app.get(
     '/api/openapi.json',
-    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', description: 'This document: OpenAPI 3.1, generated from the zod schemas that validate requests and shape responses. Not an envelope.', tags: ['system'], responseKind: 'raw' }),
-    (c) => c.json((openApiDocument ??= buildOpenApiDocument(app, { version: APP_VERSION }))),
+    describe({ operationId: 'getOpenApiDocument', summary: 'This OpenAPI 3.1 document', tags: ['system'], responseKind: 'raw' }),
+    (c) => {
+      if (!buildDocument) throw new AppError('NOT_FOUND');
+      return c.json((openApiDocument ??= buildDocument(app, { version: APP_VERSION })));
+    },
   );
   app.get(
     '/api/docs',
-    describe({ operationId: 'getDocs', summary: 'Interactive API reference (HTML)', description: 'An HTML page rendering this document as an interactive reference.', tags: ['system'], responseKind: 'html' }),
+    describe({ operationId: 'getDocs', summary: 'Interactive API reference (HTML)', tags: ['system'], responseKind: 'html' }),
     serveDocsPage,
   );
   app.get(
@@ -200,7 +214,6 @@ export function createApp() {
     describe({
       operationId: 'getDocsScript',
       summary: 'The API reference script (JavaScript)',
-      description: 'The pinned Scalar bundle the docs page loads, served by the app where the package is installed (development on Node); 404 elsewhere (the page then loads the same bytes from the CDN).',
       tags: ['system'],
       responseKind: 'raw',
       errors: ['NOT_FOUND'],

@@ -9,6 +9,7 @@
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { buildOpenApiDocument } from './http/openapi.js';
 import { ConfigError, parseConfig } from './config.js';
 import { createDb } from './db/client.js';
 import { seedDatabase } from './db/seed.js';
@@ -55,7 +56,7 @@ async function main() {
 
   // /api/docs works offline where @scalar/api-reference is installed (development).
   setScalarBundleSource(installedScalarBundle);
-  const app = createApp();
+  const app = createApp({ openApiDocument: buildOpenApiDocument });
   const server = serve(
     {
       port: config.port,

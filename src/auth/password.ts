@@ -16,7 +16,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
+import { compare as bcryptCompare } from 'bcryptjs';
 
 export interface ScryptParams {
   /** log2 of the CPU/memory cost N */
@@ -139,7 +139,7 @@ async function verifyBcrypt(password: string, stored: string): Promise<VerifyRes
   const cost = Number(match[1]);
   if (cost < 4 || cost > MAX_BCRYPT_COST) return FAILED;
   // The raw password, not normalised: that is what the Flask app hashed.
-  const ok = await bcrypt.compare(password, stored);
+  const ok = await bcryptCompare(password, stored);
   return { ok, needsRehash: ok };
 }
 

@@ -5,7 +5,6 @@
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-http';
 import { isWorkerRuntime } from '../runtime.js';
-import * as schema from './schema.js';
 
 /**
  * `queryTimeoutMs` bounds every round trip: Neon's driver has no timeout of its own, so a hung
@@ -21,7 +20,9 @@ export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number
       return signals();
     },
   };
-  return drizzle({ client: neon(databaseUrl, { fetchOptions }), schema, casing: 'snake_case' });
+  // No `schema`: the app never uses drizzle's relational queries (`db.query.*`). Given one, every createDb (one per
+  // request) walks all tables to build their relational config, and the Worker bundles drizzle's relations code.
+  return drizzle({ client: neon(databaseUrl, { fetchOptions }), casing: 'snake_case' });
 }
 
 /**

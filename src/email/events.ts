@@ -1,10 +1,13 @@
 /**
- * Business events → mail statements that need more than one enqueue (SPEC-WAVE2 §11.4, §11.8).
+ * Business events → mail (and in-app) statements that need more than one enqueue (SPEC-WAVE2 §11.4, §11.8).
  * Every function returns statements for the caller's batch.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { Permission } from '../auth/permissions.js';
+import { translate } from '../i18n/messages.js';
+import { escapeHtml } from '../services/email-render.js';
 import { notify } from '../services/notify.js';
 import { integerSettingSql } from '../services/settings-sql.js';
 import { enqueueUserMail } from './outbox.js';
@@ -14,7 +17,7 @@ import { enqueueUserMail } from './outbox.js';
  * (`debit`: a condition on `transactions t` selecting it) took the balance across the threshold:
  * `balance_after ≤ T < balance_after − credits`. Keyed by the debit transaction id, so once per crossing.
  */
-export function creditsLowStatements(db: Database, config: Pick<Config, 'email'> | undefined, userId: string, debit: SQL) {
+export function creditsLowStatements(db: Database, config: Pick<Config, 'email'> | undefined, userId: string | SQL, debit: SQL) {
   const threshold = integerSettingSql('low_credit_threshold');
   const crossing = sql`(SELECT t.id FROM transactions t
     WHERE ${debit} AND t.user_id = ${userId} AND t.credits < 0
@@ -63,44 +66,89 @@ export const alertBucket = (now = Date.now()) => new Date(Math.floor(now / BUCKE
 
 type AdminTemplate = 'admin_new_payment' | 'admin_analysis_failed' | 'admin_contact_message' | 'admin_new_rating' | 'admin_ngo_request';
 
+export interface AdminAlert {
+  template: AdminTemplate;
+  /** Recipients hold it (super_admin implied). */
+  permission: Permission;
+  /** Mail variables; `variablesSql` (jsonb) adds those only known in the batch. */
+  variables?: Record<string, string | number>;
+  variablesSql?: SQL;
+  /** The event happened in this batch (e.g. "the payment row exists"); false → nothing at all. */
+  when: SQL;
+  /** The in-app notification: parameters of `notify.<template>.message` (sender-controlled text is escaped here). */
+  params: Record<string, string | number>;
+  /** Parameters only known in SQL (text expressions), substituted inside the statement. */
+  paramsSql?: Record<string, SQL>;
+  /** `notifications.data` of the in-app notification, e.g. `{payment_id}`. */
+  data: Record<string, unknown>;
+  /** A further condition on the in-app notification only, over the recipient `u` (e.g. once per analysis per hour). */
+  notifyWhen?: SQL;
+  /** The mail's Reply-To (the contact form's sender). */
+  replyTo?: string;
+}
+
+/** EN and AR title and message of an admin alert's in-app notification; values are HTML-escaped (§11.11, §14.7). */
+function alertTexts(alert: AdminAlert) {
+  const params = Object.fromEntries(Object.entries(alert.params).map(([k, v]) => [k, typeof v === 'string' ? escapeHtml(v) : v]));
+  const title = `notify.${alert.template}.title` as const;
+  const message = `notify.${alert.template}.message` as const;
+  const withSql = (text: string) =>
+    Object.entries(alert.paramsSql ?? {}).reduce<SQL>((acc, [name, value]) => sql`replace(${acc}, ${`{${name}}`}, COALESCE((${value})::text, ''))`, sql`${text}::text`);
+  return {
+    title: translate(title, 'en'),
+    titleAr: translate(title, 'ar'),
+    message: withSql(translate(message, 'en', params)),
+    messageAr: withSql(translate(message, 'ar', params)),
+  };
+}
+
 /**
- * Admin fan-out (§11.4 notes, §0.1): ONE statement mails every active, verified holder of `permission`
- * (super_admin implied) whose preferences allow it, at most 50, and one more for ADMIN_ALERT_EMAIL.
- * At most one mail per type and recipient per 15-minute bucket: the event key is
- * `<type>:<recipient id | inbox>:<bucket start>`, so later events of the bucket queue nothing.
+ * Admin alerts (§11.4 notes, §0.1). ONE statement picks the recipients — active, verified holders of
+ * `permission` (super_admin implied) whose preference for the type is not off, at most 50 — and writes, for
+ * each, the in-app `admin_*` notification (one per event) and the mail (unless their `email` switch is off
+ * or the template inactive). Mail is bucketed: at most one per type and recipient per 15-minute UTC bucket,
+ * event key `<type>:<recipient id | inbox>:<bucket start>`, so later events of the bucket queue no mail but
+ * still notify in-app. A second statement mails ADMIN_ALERT_EMAIL when configured. Both go in the event's
+ * batch; they answer the ids of the mail they queued.
  */
-export function adminAlertStatements(
-  db: Database,
-  config: Pick<Config, 'email'> | undefined,
-  alert: { template: AdminTemplate; permission: string; variables?: Record<string, string | number>; variablesSql?: SQL; when: SQL },
-) {
+export function adminAlertStatements(db: Database, config: Pick<Config, 'email'> | undefined, alert: AdminAlert) {
   const bucket = alertBucket();
   const vars = sql`${JSON.stringify(alert.variables ?? {})}::jsonb || ${alert.variablesSql ?? sql`'{}'::jsonb`}`;
   const templateActive = sql`EXISTS (SELECT 1 FROM email_templates t WHERE t.template_key = ${alert.template} AND t.is_active)`;
+  const texts = alertTexts(alert);
   // Without a configuration at hand (the AI sweep) the holders are mailed, the inbox is not.
   const maxAttempts = config?.email.maxAttempts ?? 8;
   const adminAlert = config?.email.adminAlert ?? { address: undefined, language: 'en' as const };
+  const replyTo = alert.replyTo ?? null;
   return [
     db.execute<{ id: string }>(sql`
-      INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at)
+      WITH recipients AS (
+        SELECT u.id, u.email, u.full_name, u.display_name, u.language, u.notification_preferences
+        FROM users u JOIN roles r ON r.id = u.role_id
+        WHERE u.is_active AND u.email_verified_at IS NOT NULL
+          AND (r.name = 'super_admin' OR ${alert.permission} = ANY(r.permissions))
+          AND (u.notification_preferences -> ${alert.template}) IS DISTINCT FROM 'false'::jsonb
+          AND ${alert.when}
+        ORDER BY u.created_at, u.id
+        LIMIT 50),
+      noted AS (
+        INSERT INTO notifications (user_id, type, title, message, title_ar, message_ar, data)
+        SELECT u.id, ${alert.template}, ${texts.title}, ${texts.message}, ${texts.titleAr}, ${texts.messageAr}, ${JSON.stringify(alert.data)}::jsonb
+        FROM recipients u
+        ${alert.notifyWhen ? sql`WHERE ${alert.notifyWhen}` : sql``})
+      INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at, reply_to)
       SELECT ${alert.template} || ':' || u.id::text || ':' || ${bucket}, ${alert.template}, u.id, u.email, COALESCE(u.full_name, u.display_name),
-             u.language, jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${vars}, 2, ${maxAttempts}, now()
-      FROM users u JOIN roles r ON r.id = u.role_id
-      WHERE u.is_active AND u.email_verified_at IS NOT NULL
-        AND (r.name = 'super_admin' OR ${alert.permission} = ANY(r.permissions))
-        AND (u.notification_preferences -> ${alert.template}) IS DISTINCT FROM 'false'::jsonb
-        AND (u.notification_preferences -> 'email') IS DISTINCT FROM 'false'::jsonb
-        AND ${templateActive} AND ${alert.when}
-      ORDER BY u.created_at, u.id
-      LIMIT 50
+             u.language, jsonb_build_object('name', COALESCE(u.full_name, u.display_name, '')) || ${vars}, 2, ${maxAttempts}, now(), ${replyTo}
+      FROM recipients u
+      WHERE (u.notification_preferences -> 'email') IS DISTINCT FROM 'false'::jsonb AND ${templateActive}
       ON CONFLICT (event_key) DO NOTHING
       RETURNING id`),
     ...(adminAlert.address
       ? [
           db.execute<{ id: string }>(sql`
-            INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at)
+            INSERT INTO email_outbox (event_key, template_key, user_id, to_address, to_name, language, variables, priority, max_attempts, next_attempt_at, reply_to)
             SELECT ${`${alert.template}:inbox:${bucket}`}, ${alert.template}, NULL, ${adminAlert.address}, NULL, ${adminAlert.language},
-                   jsonb_build_object('name', '') || ${vars}, 2, ${maxAttempts}, now()
+                   jsonb_build_object('name', '') || ${vars}, 2, ${maxAttempts}, now(), ${replyTo}
             WHERE ${templateActive} AND ${alert.when}
             ON CONFLICT (event_key) DO NOTHING
             RETURNING id`),

@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import * as z from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '../errors.js';
 import { ComponentSchemas, type JsonSchema } from './openapi-components.js';
+import { OPERATION_DESCRIPTIONS } from './operation-docs.js';
 import { readMeta, TAGS, type AuthMeta, type DescribeMeta, type Tag, type ValidatorMeta } from './route-meta.js';
 
 export interface DocumentedRoute {
@@ -254,7 +255,7 @@ function operation(components: ComponentSchemas, responses: Record<string, unkno
   return {
     operationId,
     summary: d?.summary,
-    description: `${d?.description ?? ''}${permissionNote}${sortNote}`.trim() || undefined,
+    description: `${(d && OPERATION_DESCRIPTIONS[d.operationId]) ?? ''}${permissionNote}${sortNote}`.trim() || undefined,
     tags: d?.tags,
     security,
     parameters: parameters(components, route.validators, d),

@@ -58,8 +58,8 @@ export interface DescribeMeta {
    */
   operationId: string;
   summary: string;
-  /** What the operation does, its rules and limits — shown under the summary in the reference. */
-  description: string;
+  // What the operation does, its rules and limits: src/http/operation-docs.ts, under the operationId
+  // (kept out of the routes so the Worker bundle carries no reference prose).
   tags: readonly Tag[];
   /** Success status and the schema of `data` (or of the list items when paginated). */
   status?: 200 | 201;

@@ -37,6 +37,32 @@ export const emailMessages = {
     en: 'If the address can receive it, an email is on its way.',
     ar: 'إذا كان العنوان قادراً على استلامها، فالرسالة في طريقها إليه.',
   },
+  // The in-app admin alerts of SPEC-WAVE2 §11.4, one per event and recipient (email/events.ts adminAlertStatements).
+  'notify.admin_new_payment.title': { en: 'New payment to review', ar: 'دفعة جديدة للمراجعة' },
+  'notify.admin_new_payment.message': {
+    en: '{payer_email} submitted a payment of ${amount_usd}.',
+    ar: 'أرسل {payer_email} دفعة بقيمة {amount_usd}$.',
+  },
+  'notify.admin_analysis_failed.title': { en: 'A report run failed', ar: 'فشل إنشاء تقرير' },
+  'notify.admin_analysis_failed.message': {
+    en: 'The run of analysis {analysis_id} ended with {error_code}.',
+    ar: 'انتهى تشغيل التحليل {analysis_id} بالخطأ {error_code}.',
+  },
+  'notify.admin_contact_message.title': { en: 'New contact message', ar: 'رسالة تواصل جديدة' },
+  'notify.admin_contact_message.message': {
+    en: 'From {name} <{email}>: {subject}',
+    ar: 'من {name} <{email}>: {subject}',
+  },
+  'notify.admin_new_rating.title': { en: 'New report rating', ar: 'تقييم جديد لتقرير' },
+  'notify.admin_new_rating.message': {
+    en: 'Analysis {analysis_id} was rated {rating}.',
+    ar: 'تم تقييم التحليل {analysis_id} بـ {rating}.',
+  },
+  'notify.admin_ngo_request.title': { en: 'New NGO application', ar: 'طلب منظمة جديد' },
+  'notify.admin_ngo_request.message': {
+    en: '{organization} applied to join the NGO programme.',
+    ar: 'تقدّمت {organization} بطلب للانضمام إلى برنامج المنظمات.',
+  },
   'ok.code_valid': { en: 'The code is valid', ar: 'الرمز صالح' },
   'ok.password_reset': { en: 'Password reset. Please sign in again.', ar: 'تمت إعادة تعيين كلمة المرور. يرجى تسجيل الدخول مجدداً.' },
 } as const;

@@ -21,11 +21,6 @@ export const publicSiteMessages = {
     en: 'A message in status "{from}" cannot move to "{to}".',
     ar: 'لا يمكن نقل رسالة من الحالة "{from}" إلى "{to}".',
   },
-  'notify.admin_contact_message.title': { en: 'New contact message', ar: 'رسالة تواصل جديدة' },
-  'notify.admin_contact_message.message': {
-    en: 'From {name} <{email}>: {subject}',
-    ar: 'من {name} <{email}>: {subject}',
-  },
   'site.partner_not_found': { en: 'The partner was not found.', ar: 'لم يتم العثور على الشريك.' },
   'site.social_link_not_found': { en: 'The social link was not found.', ar: 'لم يتم العثور على رابط التواصل الاجتماعي.' },
   'request_log.not_found': { en: 'The request log entry was not found.', ar: 'لم يتم العثور على سجل الطلب.' },

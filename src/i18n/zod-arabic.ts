@@ -1,13 +1,10 @@
 /**
- * Arabic messages for zod's built-in checks. zod's own Arabic locale names types and sizes in English
- * ("يفترض إدخال string", "أن تكون string <= 120 حرف"); here the issues that mention a type or an
- * origin are phrased in Arabic, and every other issue keeps the locale's (already Arabic) wording.
- * Only the Arabic locale is imported (`zod/v4/locales/ar.js`), not the whole set of locales.
+ * Arabic messages for zod's built-in checks, one for each issue code zod reports. zod's own Arabic
+ * locale names types, sizes and formats in English ("يفترض إدخال string", "أن تكون string <= 120 حرف"),
+ * so it is not used at all: every message here is phrased in Arabic, with type, unit and format names
+ * translated (and the Worker bundle carries no locale file).
  */
 import type * as z from 'zod';
-import arabicLocale from 'zod/v4/locales/ar.js';
-
-const fallback = arabicLocale().localeError;
 
 /** Type and origin names as zod reports them → Arabic. */
 const TYPE_NAMES: Record<string, string> = {
@@ -31,6 +28,40 @@ const TYPE_NAMES: Record<string, string> = {
 
 /** What a size is counted in, per origin. */
 const UNITS: Record<string, string> = { string: 'حرفًا', array: 'عنصرًا', set: 'عنصرًا', map: 'عنصرًا', file: 'بايت' };
+
+/** The string formats the API's schemas use → Arabic; any other keeps zod's name. */
+const FORMAT_NAMES: Record<string, string> = {
+  email: 'بريد إلكتروني',
+  url: 'رابط',
+  uuid: 'معرّف UUID',
+  guid: 'معرّف GUID',
+  datetime: 'تاريخ ووقت بصيغة ISO 8601',
+  date: 'تاريخ بصيغة ISO 8601 (YYYY-MM-DD)',
+  time: 'وقت بصيغة ISO 8601',
+  e164: 'رقم هاتف بصيغة E.164',
+  ipv4: 'عنوان IPv4',
+  ipv6: 'عنوان IPv6',
+  base64: 'نص بترميز base64',
+  jwt: 'رمز JWT',
+};
+
+/** A literal as the client would type it: strings quoted, everything else as JSON. */
+const literal = (value: unknown) => (typeof value === 'string' ? `"${value}"` : typeof value === 'bigint' ? `${value}` : JSON.stringify(value));
+
+function formatMessage(issue: z.core.$ZodStringFormatIssues): string {
+  switch (issue.format) {
+    case 'starts_with':
+      return `نص غير مقبول: يجب أن يبدأ بـ "${issue.prefix}"`;
+    case 'ends_with':
+      return `نص غير مقبول: يجب أن ينتهي بـ "${issue.suffix}"`;
+    case 'includes':
+      return `نص غير مقبول: يجب أن يتضمّن "${issue.includes}"`;
+    case 'regex':
+      return 'نص غير مقبول: لا يطابق الصيغة المطلوبة';
+    default:
+      return `صيغة غير مقبولة: يجب إدخال ${FORMAT_NAMES[issue.format] ?? issue.format}`;
+  }
+}
 
 const typeName = (name: string | undefined) => (name ? (TYPE_NAMES[name] ?? name) : 'قيمة');
 
@@ -63,10 +94,20 @@ export const arabicZodErrors: z.core.$ZodErrorMap = (issue) => {
       return sizeMessage('too_big', issue.origin, String(issue.maximum), issue.inclusive);
     case 'too_small':
       return sizeMessage('too_small', issue.origin, String(issue.minimum), issue.inclusive);
+    case 'invalid_format':
+      return formatMessage(issue as z.core.$ZodStringFormatIssues);
+    case 'invalid_value':
+      return issue.values.length === 1
+        ? `قيمة غير مقبولة: يجب إدخال ${literal(issue.values[0])}`
+        : `اختيار غير مقبول: يجب اختيار واحد من ${issue.values.map(literal).join(' | ')}`;
+    case 'not_multiple_of':
+      return `رقم غير مقبول: يجب أن يكون من مضاعفات ${String(issue.divisor)}`;
+    case 'unrecognized_keys':
+      return `${issue.keys.length > 1 ? 'حقول غير معروفة' : 'حقل غير معروف'}: ${issue.keys.join('، ')}`;
     case 'invalid_key':
     case 'invalid_element':
       return `مدخل غير مقبول في ${typeName(issue.origin)}`;
     default:
-      return fallback(issue);
+      return 'مدخل غير مقبول';
   }
 };

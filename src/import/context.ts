@@ -23,6 +23,29 @@ export interface TargetState {
   openingBalances: Map<string, number>;
   /** Columns of `users` that later migrations add (§11: email_verified_at, signup_bonus_due), when present. */
   userColumns: Set<string>;
+  /** Target currencies by code (§12), with what a payment in that currency needs. */
+  currencies: Map<string, CurrencyInfo & { id: string; isActive: boolean }>;
+  /** Live NGO requests in the target (pending, approved, suspended): user id → request id (one per user, §13.1). */
+  liveNgoRequests: Map<string, string>;
+  /** Target voucher codes → voucher id (codes are unique, §13.1). */
+  voucherCodes: Map<string, string>;
+}
+
+/** What a payment in a currency needs (§12.1): the currency's minor digits, its rate and its cash rounding step. */
+export interface CurrencyInfo {
+  decimals: number;
+  /** rate_per_usd as numeric(20,6) text */
+  rate: string;
+  increment: number;
+}
+
+/** An imported analysis's link to an imported voucher (§16.3 `analyses.voucher_id`), decided before the analyses are mapped. */
+export interface VoucherLink {
+  /** The target voucher, or null when the link is not kept (`notLinked` says why; archived with the analysis). */
+  voucherId: string | null;
+  notLinked: string | null;
+  isFavourite: boolean;
+  isArchived: boolean;
 }
 
 export interface TransformOptions {
@@ -30,6 +53,8 @@ export interface TransformOptions {
   /** `prefer-source`: a source template mapping to a product template replaces its texts (first import only). */
   templates?: 'keep-target' | 'prefer-source';
   adminEmail?: string;
+  /** `--currency-decimals SYP=0,…`: minor digits of currencies the import creates (default 2, §16.3). */
+  currencyDecimals?: Record<string, number>;
   now: Date;
 }
 
@@ -89,6 +114,10 @@ export interface Ctx {
   codeIds: Map<string, { id: string; perUser: number }>;
   /** source analysis id → what later steps need of it */
   analysisOwner: Map<string, { id: string; userId: string; email: string; deleted: boolean; paidPremium: boolean }>;
+  /** UPPER code → the currency a payment in it is recorded in (target, imported or created from payments). */
+  currencies: Map<string, CurrencyInfo>;
+  /** source analysis id → its voucher link, kept or not (map-programmes.ts decides, map-reports.ts writes). */
+  voucherLinks: Map<string, VoucherLink>;
 }
 
 export function createContext(source: Snapshot, target: TargetState, options: TransformOptions): Ctx {
@@ -158,6 +187,8 @@ export function createContext(source: Snapshot, target: TargetState, options: Tr
     plannedPayments: [],
     codeIds: new Map(),
     analysisOwner: new Map(),
+    currencies: new Map(target.currencies),
+    voucherLinks: new Map(),
   };
   for (const table of Object.keys(source)) report(table).read = source[table as keyof Snapshot].length;
   return ctx;
@@ -167,9 +198,18 @@ export const str = (v: unknown): string | null => (v === null || v === undefined
 export const int = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 export const bool = (v: unknown, fallback: boolean): boolean => (v === null || v === undefined ? fallback : v === true || v === 't');
 export const lowerEmail = (v: unknown) => (str(v) ?? '').trim().toLowerCase();
+/** The email shape the importer accepts (users, contact messages). */
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const cut = (v: string | null, max: number) => (v === null ? null : [...v].slice(0, max).join(''));
 export const charLength = (v: string) => [...v].length;
 
 /** Source timestamp (ISO, UTC) → Date, or null. */
 export const ts = (v: unknown): Date | null => (v ? new Date(String(v)) : null);
 
+/** A text field cut to `max` characters; a cut one is reported and its full text archived with the row. */
+export function cutReported(c: Ctx, u: Unit, table: string, sid: string, field: string, value: string | null, max: number): string | null {
+  if (value === null || charLength(value) <= max) return value;
+  c.problem({ table, source_id: sid, reason: 'field_cut', detail: field });
+  c.archiveRow(u, table, sid, `${field}_cut`, { [field]: value });
+  return cut(value, max);
+}

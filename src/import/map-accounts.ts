@@ -9,9 +9,8 @@ import { newReferralCode } from '../services/referral-codes.js';
 import { isPlainObject, readJson } from './json.js';
 import { targetIdOf } from './plan.js';
 import type { SourceRow } from './upstream.js';
-import { bool, charLength, cut, int, lowerEmail, str, ts, type Ctx } from './context.js';
+import { bool, charLength, cut, EMAIL, int, lowerEmail, str, ts, type Ctx } from './context.js';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
 export const UNSET_PASSWORD = '!unset';
 const PREF_KEYS: Record<string, NotificationType | null> = {

@@ -1,4 +1,4 @@
-/** Import mapping: credit packages, payment methods, discount codes, the legacy credit history and payments (§16.3). */
+/** Import mapping: credit packages, payment methods, discount codes, the legacy credit history and payments (§16.3; currencies in map-currencies.ts). */
 import { sql } from 'drizzle-orm';
 import {
   creditPackages,
@@ -12,6 +12,7 @@ import { isPlainObject, readJson } from './json.js';
 import { centsToText, floatToCents, MAX_CENTS } from './money.js';
 import { targetIdOf, uuidv5 } from './plan.js';
 import { bool, int, lowerEmail, str, ts, type Ctx } from './context.js';
+import { paymentCurrency } from './map-currencies.js';
 
 /** A payment proof larger than this (text) cannot travel in one 4 MB batch: dropped and reported. */
 const MAX_PROOF_CHARS = 3_500_000;
@@ -287,19 +288,8 @@ export function mapEconomy(c: Ctx): void {
         archiveRow(u, 'payments', sid, 'proof_too_large', { characters: proof.length });
         proof = null;
       }
-      const currency = (str(row.currency_code) ?? 'USD').trim().toUpperCase();
-      if (currency !== 'USD') {
-        nonUsd++;
-        // Upstream stored client-sent figures unchecked: flag a currency amount that is not amount × rate (one cent of slack).
-        const rate = row.exchange_rate === null ? null : Number(row.exchange_rate);
-        const local = row.currency_amount === null ? null : Number(row.currency_amount);
-        if (rate !== null && local !== null && Math.abs(Number(row.amount_usd ?? 0) * rate - local) > 0.01) {
-          problem({ table: 'payments', source_id: sid, reason: 'currency_amount_mismatch', detail: currency });
-        }
-        archiveRow(u, 'payments', sid, 'currency_detail', {
-          currency_code: currency, currency_amount: row.currency_amount, exchange_rate: row.exchange_rate, amount_usd: row.amount_usd,
-        });
-      }
+      const currency = paymentCurrency(c, u, row, sid, list - discount);
+      if (currency.currencyCode !== 'USD') nonUsd++;
       const notes = str(row.notes);
       u.inserts.push({
         table: payments,
@@ -310,6 +300,7 @@ export function mapEconomy(c: Ctx): void {
           notes: p.status === 'pending' ? `[imported: verify amount and credits]${notes ? ` ${notes}` : ''}` : p.status === 'rejected' ? null : notes,
           rejectionReason: p.status === 'rejected' ? notes : null,
           reviewedBy, reviewedAt: p.status === 'pending' ? null : (ts(row.approved_at) ?? createdAt), createdAt, updatedAt: createdAt,
+          ...currency, rateQuotedAt: createdAt,
         },
       });
       if (code && p.status !== 'rejected') {

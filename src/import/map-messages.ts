@@ -1,4 +1,4 @@
-/** Import mapping: notifications, conversations, activity, audit, email templates, settings, and the tables this build has no place for yet (§16.3). */
+/** Import mapping: notifications, conversations, activity, audit, email templates and settings (§16.3). */
 import { sql } from 'drizzle-orm';
 import {
   activityFeed,
@@ -33,7 +33,7 @@ const TEMPLATE_KEYS: Record<string, string> = {
 };
 
 export function mapMessages(c: Ctx): void {
-  const { source, target, options, importTime, totals, warnings, report, problem, skip, archiveRow, isMapped, begin, push, newStep, archiveOnly, userOf, analysisOwner } = c;
+  const { source, target, options, importTime, totals, report, problem, skip, archiveRow, isMapped, begin, push, newStep, archiveOnly, userOf, analysisOwner } = c;
   // ─── notifications ─────────────────────────────────────────────────────────
   {
     const step = newStep('notifications');
@@ -217,23 +217,6 @@ export function mapMessages(c: Ctx): void {
       push(step, u);
     }
     totals.settings_replaced = replaced;
-  }
-
-  // ─── tables this build has no place for yet (§12–§14): archived whole ──────
-  for (const table of ['currencies', 'ngo_requests', 'project_vouchers', 'partners', 'social_media', 'contact_messages'] as const) {
-    const rows = source[table];
-    if (!rows.length) continue;
-    const step = newStep(table);
-    for (const row of rows) {
-      const sid = String(row.id);
-      if (isMapped(table, sid)) {
-        report(table).already_present++;
-        continue;
-      }
-      skip(table, sid, 'no_target_table');
-      archiveOnly(step, table, sid, 'no_target_table', row);
-    }
-    warnings.push(`${table}: ${rows.length} rows archived (this build has no ${table} table yet)`);
   }
 
   // Not imported by design (§16.3): api_request_logs (bodies, codes, tokens) and seed_versions are never read.

@@ -5,6 +5,7 @@ import { SECTION_SPECS } from '../ai/sections/index.js';
 import {
   analyses,
   analysisSections,
+  ngoVoucherRedemptions,
   referrals,
   reportShares,
   SECTION_NAMES,
@@ -13,11 +14,17 @@ import {
 } from '../db/schema.js';
 import { sectionsForTier } from '../services/analyses.js';
 import { isPlainObject, readJson } from './json.js';
-import { measure, targetIdOf, unit } from './plan.js';
+import { measure, targetIdOf, unit, uuidv5 } from './plan.js';
+import type { SourceRow } from './upstream.js';
 import { bool, charLength, cut, int, lowerEmail, str, ts, type Ctx } from './context.js';
 
+const MIN_IDEA = 10;
+const ideaOf = (row: SourceRow) => (str(row.business_idea) ?? '').trim();
+/** Whether a source analysis is imported: a known owner and an idea of at least 10 characters (map-programmes.ts plans voucher links with it). */
+export const willImportAnalysis = (c: Ctx, row: SourceRow) => c.userOf(row.user_email) !== undefined && charLength(ideaOf(row)) >= MIN_IDEA;
+
 export function mapReports(c: Ctx): void {
-  const { source, importTime, totals, report, problem, skip, archiveRow, begin, push, newStep, userOf, analysisOwner } = c;
+  const { source, importTime, totals, report, problem, skip, archiveRow, begin, push, newStep, userOf, analysisOwner, voucherLinks } = c;
   // ─── analyses (+ sections) ─────────────────────────────────────────────────
   {
     const step = newStep('analyses');
@@ -38,8 +45,8 @@ export function mapReports(c: Ctx): void {
         continue;
       }
       const id = targetIdOf('analyses', sid);
-      let idea = (str(row.business_idea) ?? '').trim();
-      if (charLength(idea) < 10) {
+      let idea = ideaOf(row);
+      if (charLength(idea) < MIN_IDEA) {
         skip('analyses', sid, 'idea_too_short');
         const u = unit();
         archiveRow(u, 'analyses', sid, 'idea_too_short', { business_idea: idea, user_email: email });
@@ -71,7 +78,10 @@ export function mapReports(c: Ctx): void {
         if (row[col] !== null && row[col] !== undefined) legacy[col] = row[col];
       }
       if (Object.keys(legacy).length) archiveRow(u, 'analyses', sid, 'legacy_report', legacy);
-      if (row.voucher_id) archiveRow(u, 'analyses', sid, 'voucher_link', { voucher_id: row.voucher_id, is_ngo_favourite: row.is_ngo_favourite, is_ngo_archived: row.is_ngo_archived });
+      const link = voucherLinks.get(sid);
+      if (link && !link.voucherId) {
+        archiveRow(u, 'analyses', sid, 'voucher_link', { voucher_id: row.voucher_id, is_ngo_favourite: row.is_ngo_favourite, is_ngo_archived: row.is_ngo_archived, not_linked: link.notLinked });
+      }
 
       const tierSections = sectionsForTier(tier);
       const sections: { section: SectionName; status: 'completed' | 'failed' | 'pending'; content: unknown; errorCode: string | null }[] = [];
@@ -117,6 +127,21 @@ export function mapReports(c: Ctx): void {
       });
       for (const s of sections) {
         u.inserts.push({ table: analysisSections, values: { analysisId: id, section: s.section, status: s.status, content: s.content, errorCode: s.errorCode, updatedAt } });
+      }
+      if (link?.voucherId) {
+        // §16.3 with §0.1: linked, self-funded, no charge, consent not yet given (the NGO sees no contact data until then).
+        u.inserts.push({
+          table: ngoVoucherRedemptions,
+          values: {
+            id: uuidv5(`ngo_voucher_redemptions:${sid}`), voucherId: link.voucherId, userId, analysisId: id, status: 'linked', consentedAt: null, sponsored: false,
+            isFavourite: link.isFavourite, isArchived: link.isArchived, createdAt, updatedAt: createdAt,
+          },
+        });
+        // One more redemption on the voucher, raising a cap the upstream race overshot; only if the link was written.
+        u.after.push(sql`
+          UPDATE ngo_vouchers SET redeemed_count = redeemed_count + 1,
+            max_redemptions = CASE WHEN max_redemptions < redeemed_count + 1 THEN redeemed_count + 1 ELSE max_redemptions END
+          WHERE id = ${link.voucherId} AND EXISTS (SELECT 1 FROM ngo_voucher_redemptions r WHERE r.analysis_id = ${id} AND r.voucher_id = ${link.voucherId})`);
       }
       push(step, u);
     }

@@ -41,3 +41,13 @@ export function centsToText(cents: bigint): string {
 
 /** numeric(12,2) holds at most 9 999 999 999.99. */
 export const MAX_CENTS = 999_999_999_999n;
+
+/** A source float rate → `numeric(20,6)` text rounded half-up (§16.3 `round(exchange_rate, 6)`), or null unless 0 < rate ≤ 10^12. */
+export function floatToRate(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) return null;
+  const micro = decimalToScaled(String(n), 6);
+  if (micro <= 0n || micro > 10n ** 18n) return null;
+  return `${micro / 1_000_000n}.${(micro % 1_000_000n).toString().padStart(6, '0')}`;
+}

@@ -106,7 +106,7 @@ export function unit(partial: Partial<Unit> = {}): Unit {
 /** Approximate serialized size of a unit (values as JSON plus a fixed overhead per statement). */
 export function measure(u: Unit): number {
   let bytes = 200 * (u.inserts.length + u.after.length + u.before.length + u.archive.length + 1) + (u.opening ? 100 : 0);
-  for (const i of u.inserts) bytes += JSON.stringify(i.values).length;
+  for (const i of u.inserts) bytes += JSON.stringify(i.values, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).length;
   for (const a of u.archive) bytes += JSON.stringify(a.payload).length;
   return bytes;
 }

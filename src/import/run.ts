@@ -13,7 +13,9 @@ import {
   analysisSections,
   auditLogs,
   chatConversations,
+  contactMessages,
   creditPackages,
+  currencies,
   discountCodes,
   discountRedemptions,
   emailTemplates,
@@ -21,12 +23,17 @@ import {
   importMap,
   importRuns,
   legacyTransactions,
+  ngoRequests,
+  ngoVoucherRedemptions,
+  ngoVouchers,
   notifications,
+  partners,
   paymentMethods,
   payments,
   referrals,
   reportShares,
   roles,
+  socialLinks,
   users,
 } from '../db/schema.js';
 import { BUILTIN_ROLES } from '../auth/permissions.js';
@@ -46,6 +53,8 @@ export interface ImportOptions {
   appEnv: string;
   adminEmail?: string;
   batchSize?: number;
+  /** `--currency-decimals SYP=0,…` (§16.3): minor digits of the currencies the import creates. */
+  currencyDecimals?: Record<string, number>;
   /** Request-body budget per batch (§0.1: under 4 MB). */
   maxBatchBytes?: number;
   /** The target must be at this migration (journal length and last `when`). */
@@ -134,6 +143,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       pendingPayments: options.pendingPayments ?? 'refuse',
       templates: options.templates ?? 'keep-target',
       adminEmail: options.adminEmail,
+      currencyDecimals: options.currencyDecimals,
       now: options.now ?? new Date(),
     };
     const planStarted = Date.now();
@@ -284,8 +294,9 @@ function openingBalances(rows: { userId: string; credits: number }[]) {
 const MAX_PARAMS = 30_000;
 
 const INSERT_ORDER: PgTable[] = [
-  roles, users, creditPackages, paymentMethods, discountCodes, legacyTransactions, payments, discountRedemptions,
-  analyses, analysisSections, reportShares, referrals, notifications, chatConversations, activityFeed, auditLogs, emailTemplates,
+  roles, users, currencies, creditPackages, paymentMethods, discountCodes, legacyTransactions, payments, discountRedemptions,
+  ngoRequests, ngoVouchers, analyses, analysisSections, ngoVoucherRedemptions, reportShares, referrals, notifications, chatConversations,
+  activityFeed, auditLogs, emailTemplates, partners, socialLinks, contactMessages,
 ];
 const rank = (table: PgTable) => {
   const i = INSERT_ORDER.indexOf(table);
@@ -293,15 +304,21 @@ const rank = (table: PgTable) => {
 };
 
 async function postChecks(db: Database, runId: string, plannedMaps: number) {
-  const [ledger, maps] = await db.batch([
+  const [ledger, maps, vouchers] = await db.batch([
     db.execute<{ broken: number }>(sql`
       SELECT count(*)::int AS broken FROM users u
       WHERE u.id IN (SELECT target_id FROM import_map WHERE target_table = 'users')
         AND u.credits <> COALESCE((SELECT sum(t.credits) FROM transactions t WHERE t.user_id = u.id), 0)`),
     db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM import_map WHERE run_id = ${runId}`),
+    db.execute<{ broken: number }>(sql`
+      SELECT count(*)::int AS broken FROM ngo_vouchers v
+      WHERE v.id IN (SELECT target_id FROM import_map WHERE target_table = 'ngo_vouchers')
+        AND v.redeemed_count <> (SELECT count(*) FROM ngo_voucher_redemptions r WHERE r.voucher_id = v.id)`),
   ]);
   const broken = Number(ledger.rows[0]?.broken ?? 0);
   if (broken > 0) throw new Error(`post-apply check: ${broken} imported users break the ledger invariant`);
+  const miscounted = Number(vouchers.rows[0]?.broken ?? 0);
+  if (miscounted > 0) throw new Error(`post-apply check: ${miscounted} imported vouchers have a redeemed_count unlike their redemptions`);
   const written = Number(maps.rows[0]?.n ?? 0);
   if (written !== plannedMaps) throw new Error(`post-apply check: ${written} rows mapped, ${plannedMaps} planned`);
 }
@@ -320,13 +337,16 @@ async function readTarget(db: Database): Promise<TargetRead> {
     migrations = { count: Number(res.rows[0]?.n ?? 0), lastWhen: Number(res.rows[0]?.last ?? 0) };
   } catch {
     return {
-      state: { mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(), userColumns: new Set(), openingBalances: new Map() },
+      state: {
+        mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(),
+        userColumns: new Set(), openingBalances: new Map(), currencies: new Map(), liveNgoRequests: new Map(), voucherCodes: new Map(),
+      },
       migrations: null,
       running: [],
       identity: { addr: null, port: null, database: '' },
     };
   }
-  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening] = await db.batch([
+  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening, currencyRows, liveRequests, voucherRows] = await db.batch([
     db.execute<{ k: string; target_id: string }>(sql`SELECT source_table || ':' || source_id AS k, target_id FROM import_map`),
     db.execute<{ id: string; email: string; referral_code: string; imported: boolean }>(sql`
       SELECT u.id, u.email, u.referral_code, EXISTS (SELECT 1 FROM import_map m WHERE m.target_table = 'users' AND m.target_id = u.id) AS imported FROM users u`),
@@ -342,6 +362,10 @@ async function readTarget(db: Database): Promise<TargetRead> {
       SELECT column_name FROM information_schema.columns
       WHERE table_schema = current_schema() AND table_name = 'users' AND column_name IN ('email_verified_at', 'signup_bonus_due')`),
     db.execute<{ user_id: string; credits: number }>(sql`SELECT user_id, credits FROM transactions WHERE type = 'opening_balance'`),
+    db.execute<{ id: string; code: string; decimals: number; rate: string; increment: number; is_active: boolean }>(sql`
+      SELECT id, code, decimals, rate_per_usd::text AS rate, rounding_increment_minor AS increment, is_active FROM currencies`),
+    db.execute<{ id: string; user_id: string }>(sql`SELECT id, user_id FROM ngo_requests WHERE status IN ('pending', 'approved', 'suspended')`),
+    db.execute<{ id: string; code: string }>(sql`SELECT id, code FROM ngo_vouchers`),
   ]);
   return {
     migrations,
@@ -363,6 +387,14 @@ async function readTarget(db: Database): Promise<TargetRead> {
       referralCodes: new Set(users.rows.map((r) => r.referral_code)),
       userColumns: new Set(columns.rows.map((r) => r.column_name)),
       openingBalances: new Map(opening.rows.map((r) => [r.user_id, Number(r.credits)])),
+      currencies: new Map(
+        currencyRows.rows.map((r) => [
+          r.code,
+          { id: r.id, decimals: Number(r.decimals), rate: r.rate, increment: Number(r.increment), isActive: r.is_active === true || (r.is_active as unknown) === 't' },
+        ]),
+      ),
+      liveNgoRequests: new Map(liveRequests.rows.map((r) => [r.user_id, r.id])),
+      voucherCodes: new Map(voucherRows.rows.map((r) => [r.code, r.id])),
     },
   };
 }

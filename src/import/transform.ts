@@ -5,9 +5,12 @@
  */
 import { createContext, type TargetState, type TransformOptions, type Transformed } from './context.js';
 import { mapAccounts } from './map-accounts.js';
+import { mapCurrencies } from './map-currencies.js';
 import { mapEconomy } from './map-economy.js';
 import { mapMessages } from './map-messages.js';
+import { mapProgrammes } from './map-programmes.js';
 import { mapReports } from './map-reports.js';
+import { mapSite } from './map-site.js';
 import type { Snapshot } from './upstream.js';
 
 export type { Step, TargetState, TransformOptions, Transformed } from './context.js';
@@ -17,8 +20,11 @@ export { migrateMarket } from './map-reports.js';
 export function transform(source: Snapshot, target: TargetState, options: TransformOptions): Transformed {
   const c = createContext(source, target, options);
   mapAccounts(c); // roles → users (with opening balances)
+  mapCurrencies(c); // currencies (before anything priced in them)
   mapEconomy(c); // packages, methods, discount codes, legacy history, payments
-  mapReports(c); // analyses (+ sections), shares, referrals
-  mapMessages(c); // notifications, conversations, activity, audit, templates, settings, archives
+  mapProgrammes(c); // NGO requests, vouchers; which analyses link to which voucher
+  mapReports(c); // analyses (+ sections, voucher redemptions), shares, referrals
+  mapMessages(c); // notifications, conversations, activity, audit, templates, settings
+  mapSite(c); // partners, social links, contact messages
   return { steps: c.steps, report: { tables: c.tables, totals: c.totals, problems: c.problems, warnings: c.warnings }, refusals: c.refusals };
 }

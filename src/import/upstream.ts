@@ -105,7 +105,7 @@ export const UPSTREAM_TABLES = {
     cols: [['id', 'text'], ['template_key', 'text'], ['name', 'text'], ['subject_en', 'text'], ['subject_ar', 'text'], ['body_en', 'text'], ['body_ar', 'text'], ['is_active', 'bool'], ['created_at', 'ts'], ['updated_at', 'ts']],
   },
   system_settings: { firstDay: false, cols: [['id', 'text'], ['key', 'text'], ['value', 'text'], ['description', 'text'], ['updated_at', 'ts']] },
-  // Tables whose target (§12–§14) this build does not have yet: read whole and archived (reason `no_target_table`).
+  // Tables added later (§12–§14 targets): currencies, the NGO programme, the public site.
   currencies: { firstDay: false, cols: [['id', 'text'], ['code', 'text'], ['name', 'text'], ['name_ar', 'text'], ['symbol', 'text'], ['exchange_rate', 'float'], ['is_default', 'bool'], ['is_active', 'bool'], ['sort_order', 'int'], ['created_at', 'ts'], ['updated_at', 'ts']] },
   ngo_requests: {
     firstDay: false,

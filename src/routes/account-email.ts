@@ -47,12 +47,6 @@ export const accountEmailRoutes = new Hono<AppEnv>()
     '/verify-email',
     describe({
       operationId: 'verifyEmail', summary: 'Verify the email address with the 6-digit code',
-      description:
-        'With a bearer token: `{code}` → `{user}` (verified; `credits` include the signup bonus); 409 INVALID_STATE when already ' +
-        'verified. Without a token: `{email, code}` → `{verified: true}`. A wrong, expired, used or superseded code — and, ' +
-        'without a token, an unknown or already verified address — is the same 400 naming `code` ' +
-        '(`details.issues[0].code = "invalid_or_expired"`). Every wrong code costs an attempt (5 per code, 10 failed checks per ' +
-        'account per 24 h).',
       tags: TAGS,
       response: z.union([z.object({ user: UserSchema }), z.object({ verified: z.literal(true) })]),
       errors: ['INVALID_STATE', 'RATE_LIMITED', 'AUTHENTICATION_ERROR'],
@@ -76,10 +70,6 @@ export const accountEmailRoutes = new Hono<AppEnv>()
     '/resend-verification',
     describe({
       operationId: 'resendVerification', summary: 'Send a new verification code',
-      description:
-        'With a bearer token: `{}` → `{sent: true, retry_after_s}`; 409 when already verified; 429 past 1 per 60 s or 5 per day. ' +
-        'Without a token: `{email}` → `{sent: true}` always (also for unknown, verified or limited addresses); 429 only past ' +
-        '20 requests per IP per hour. A new code supersedes the previous one.',
       tags: TAGS,
       response: Sent,
       errors: ['INVALID_STATE', 'RATE_LIMITED', 'AUTHENTICATION_ERROR'],
@@ -101,9 +91,6 @@ export const accountEmailRoutes = new Hono<AppEnv>()
     '/forgot-password/request',
     describe({
       operationId: 'requestPasswordReset', summary: 'Ask for a password reset code',
-      description:
-        'The same `200 {sent: true}` and the same work whether or not the address has an (active) account; a code is mailed only ' +
-        'to an existing, active user. 20 requests per IP per hour → 429; past 5 per address per hour nothing is mailed (still 200).',
       tags: TAGS,
       response: z.object({ sent: z.literal(true) }),
       errors: ['RATE_LIMITED'],
@@ -118,7 +105,6 @@ export const accountEmailRoutes = new Hono<AppEnv>()
     '/forgot-password/verify',
     describe({
       operationId: 'verifyPasswordResetCode', summary: 'Check a password reset code without using it',
-      description: 'A wrong code costs an attempt. 30 failed checks per IP per 15 minutes → 429.',
       tags: TAGS,
       response: z.object({ valid: z.literal(true), expires_at: z.string() }),
       errors: ['RATE_LIMITED'],
@@ -134,10 +120,6 @@ export const accountEmailRoutes = new Hono<AppEnv>()
     '/forgot-password/reset',
     describe({
       operationId: 'resetPassword', summary: 'Set a new password with a reset code',
-      description:
-        '`new_password` is checked first (400 naming it, no attempt spent). Then one batch uses the code, replaces the password, ' +
-        'verifies the address (granting a due signup bonus), revokes EVERY session and mails `password_changed`. No token is ' +
-        'returned: sign in again.',
       tags: TAGS,
       response: z.object({ reset: z.literal(true) }),
       errors: ['RATE_LIMITED'],

@@ -30,7 +30,7 @@ const SORTS = { created_at: activityFeed.createdAt, updated_at: activityFeed.cre
 
 export const activityFeedRoutes = new Hono<AppEnv>().get(
   '/',
-  describe({ operationId: 'listActivity', summary: 'List own activity', description: 'The signed-in user\'s own events (sign-ins, payments, reports, referrals …), newest first.', tags: ['activity-feed'], response: ActivitySchema, responseKind: 'paginated' }),
+  describe({ operationId: 'listActivity', summary: 'List own activity', tags: ['activity-feed'], response: ActivitySchema, responseKind: 'paginated' }),
   requireUser,
   query(listQuery()),
   async (c) => {

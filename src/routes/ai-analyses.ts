@@ -64,9 +64,6 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
     '/:id/regenerations',
     describe({
       operationId: 'listRegenerations', summary: 'The forced regenerations of an analysis',
-      description:
-        'Every `force: true` run of generate-analysis, newest first: who asked, when, which sections and the feedback it carried ' +
-        '(issue 15 §3). The owner, or `view_analyses`.',
       tags: ['ai', 'analyses'],
       response: RegenerationSchema,
       responseKind: 'paginated',
@@ -104,9 +101,6 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'upgradeAnalysis',
       summary: 'Upgrade an analysis to premium',
-      description:
-        "Charges `premium_report_cost` once (the owner's non-deleted free analysis, whatever its status); a completed report " +
-        'goes back to `pending` until its premium sections are generated. Already premium → 409; AI not configured → 503, nothing charged.',
       tags: ['ai', 'analyses'],
       response: AnalysisSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'AI_UNAVAILABLE'],
@@ -126,10 +120,6 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'validateIdea',
       summary: 'Check a business idea before creating an analysis',
-      description:
-        'Local checks (length, repetition, gibberish, letters in Latin or Arabic script) always; then, when they pass and AI is ' +
-        'configured, an AI opinion (30 per user per hour). Without it the answer is the local verdict with `ai_checked: false` ' +
-        'and `ai_error` saying why.',
       tags: ['ai', 'analyses'],
       response: IdeaVerdictSchema,
       errors: ['RATE_LIMITED'],

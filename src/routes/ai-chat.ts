@@ -49,10 +49,6 @@ export const chatRoutes = new Hono<AppEnv>().post(
   describe({
     operationId: 'chat',
     summary: 'Ask the assistant',
-    description:
-      "Persisted in the caller's conversation (a new one when `conversation_id` is absent). Context: the caller's own premium " +
-      'report (a free report → 409), trimmed to a token budget, and the previous 20 messages. Limited by `chat_daily_limit` per user per UTC day. ' +
-      'About a report, the assistant may propose a rewrite: `proposal` is then the body to send to generate-analysis if the founder accepts.',
     tags: ['ai'],
     response: ChatReply,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],

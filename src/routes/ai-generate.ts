@@ -54,11 +54,6 @@ export const generateRoutes = new Hono<AppEnv>().post(
   describe({
     operationId: 'generateAnalysis',
     summary: 'Generate the missing sections of an analysis',
-    description:
-      "Generates the tier's missing sections (or `sections`), concurrently, each stored as soon as it is valid. " +
-      'A premium report without an unrefunded charge is charged `premium_report_cost`; a run that ends with no premium-only ' +
-      'section completed is refunded; retries of failed sections of a paid report are free. `force: true` regenerates ' +
-      'completed sections too (at most 3 forced runs per analysis). 10 runs per user per hour. 409 while a requested section is processing.',
     tags: ['ai'],
     response: AnalysisSchema,
     errors: ['NOT_FOUND', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR'],

@@ -40,7 +40,6 @@ export const invokeRoutes = new Hono<AppEnv>().post(
   describe({
     operationId: 'invokeLlm',
     summary: 'Call the model directly',
-    description: '`max_tokens` at most 4096 (default 1024). 20 calls per user per hour. Upstream failures → 502 after bounded retries.',
     tags: ['ai'],
     response: InvokeReply,
     errors: ['RATE_LIMITED', 'AI_UNAVAILABLE', 'AI_UPSTREAM_ERROR', 'EMAIL_NOT_VERIFIED'],

@@ -90,9 +90,6 @@ export const usageRoutes = new Hono<AppEnv>().get(
   '/usage',
   describe({
     operationId: 'getAiUsage', summary: 'AI usage and cost: totals, per day and per model',
-    description:
-      'Every model call (report sections, research with web search, chat, invoke-llm, validate-idea) with its tokens, web searches ' +
-      'and cost at the configured prices (AI_PRICES; exact integer arithmetic in nano-USD). Filters: from, to, model, kind.',
     tags: ['ai'],
     response: UsageSchema,
   }),

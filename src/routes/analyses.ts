@@ -29,9 +29,6 @@ import type { AppEnv } from '../types.js';
 
 const TAGS = ['analyses'] as const;
 const readOptions = (c: Context<AppEnv>) => ({ staleAfterSeconds: c.var.config.aiSectionTimeoutS });
-const LIST_DESCRIPTION =
-  'Summaries (no report bodies), newest first. `q` searches the idea text (any language; `%` and `_` are literal); ' +
-  '`industry` matches exactly, ignoring case.';
 
 export const analysesRoutes = new Hono<AppEnv>()
   .post(
@@ -39,7 +36,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createAnalysis',
       summary: 'Create an analysis',
-      description: 'Starts `pending` and `free`, with a pending slot for each free section (overview, market).',
       tags: TAGS,
       status: 201,
       response: AnalysisSchema,
@@ -81,7 +77,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listAnalyses',
       summary: 'List own analyses',
-      description: LIST_DESCRIPTION,
       tags: TAGS,
       response: AnalysisSummarySchema,
       responseKind: 'paginated',
@@ -98,7 +93,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listAllAnalyses',
       summary: "List everyone's analyses",
-      description: `${LIST_DESCRIPTION} \`user_id\` narrows to one owner.`,
       tags: TAGS,
       response: AdminAnalysisSummarySchema,
       responseKind: 'paginated',
@@ -116,9 +110,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getAnalysis',
       summary: 'Get an analysis with its report',
-      description:
-        "The owner's, or anyone's with `view_analyses`; otherwise 404. A section still `processing` past AI_SECTION_TIMEOUT_S " +
-        'is settled by this read (failed, refund rule applied, owner notified) before the answer.',
       tags: TAGS,
       response: AnalysisSchema,
       errors: ['NOT_FOUND'],
@@ -144,9 +135,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateAnalysis',
       summary: 'Edit own analysis',
-      description:
-        'Idea fields only while no generation has started (`pending`); `user_rating` (1..5) and `user_feedback` (≤ 2000) ' +
-        'only once `completed` — otherwise 409 INVALID_STATE. Server-owned fields (status, report_type, report, scores, …) are a 400.',
       tags: TAGS,
       response: AnalysisSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -164,8 +152,6 @@ export const analysesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteAnalysis',
       summary: 'Delete an analysis (soft)',
-      description:
-        "The owner's own, or anyone's with `manage_analyses`. Its share links stop working at once.",
       tags: TAGS,
       response: AnalysisSchema.pick({ id: true }),
       errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],

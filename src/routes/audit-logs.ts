@@ -20,7 +20,6 @@ export const auditLogRoutes = new Hono<AppEnv>().get(
   describe({
     operationId: 'listAuditLogs',
     summary: 'List audit log entries',
-    description: 'Filters: actor_id, action, entity_type, entity_id, from (inclusive), to (exclusive). No write route exists.',
     tags: ['audit-logs'],
     response: AuditLogSchema,
     responseKind: 'paginated',

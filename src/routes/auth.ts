@@ -52,9 +52,6 @@ export const authRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'register',
       summary: 'Create an account',
-      description:
-        'New users get `signup_bonus_credits`. An unknown `referral_code` is a 400 naming it; nothing is created. Every attempt ' +
-        'counts towards RATE_LIMIT_REGISTER_PER_IP per hour, also one whose body is refused (past the limit: 429 whatever is sent).',
       tags: ['auth'],
       status: 201,
       response: TokenResponse,
@@ -71,10 +68,6 @@ export const authRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'login',
       summary: 'Sign in',
-      description:
-        'Unknown email and wrong password give the same 401. A deactivated account with the right password is a 403. ' +
-        'Only failed sign-ins count: RATE_LIMIT_LOGIN_PER_EMAIL per email and RATE_LIMIT_LOGIN_PER_IP per client IP per ' +
-        '15 minutes, then 429 with Retry-After. A right password is never refused because of other right ones.',
       tags: ['auth'],
       response: TokenResponse,
       errors: ['AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR', 'RATE_LIMITED'],
@@ -87,13 +80,13 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .get(
     '/me',
-    describe({ operationId: 'getMe', summary: 'The signed-in user', description: 'The signed-in user with their role, permissions and credit balance.', tags: ['auth'], response: UserSchema }),
+    describe({ operationId: 'getMe', summary: 'The signed-in user', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
     (c) => ok(c, serializeUser(c.get('user'))),
   )
   .put(
     '/me',
-    describe({ operationId: 'updateMe', summary: 'Update own profile', description: 'Changes only the fields sent (at least one). `notification_preferences` is `{<type>: boolean}` (a missing key means on); `profile_image` is an https URL or an image data URL of at most 512 KiB.', tags: ['auth'], response: UserSchema }),
+    describe({ operationId: 'updateMe', summary: 'Update own profile', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
     body(UpdateMeBody),
     async (c) => {
@@ -112,9 +105,6 @@ export const authRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'changePassword',
       summary: 'Change own password',
-      description:
-        'The presented token keeps working; every other token of the user is revoked. Wrong current passwords are limited ' +
-        'like failed sign-ins: RATE_LIMIT_LOGIN_PER_EMAIL per user per 15 minutes, then 429 with Retry-After.',
       tags: ['auth'],
       response: z.object({ changed: z.literal(true) }),
       errors: ['RATE_LIMITED'],
@@ -147,7 +137,7 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .post(
     '/logout',
-    describe({ operationId: 'logout', summary: 'Revoke the presented token', description: 'Signs out this session: the presented token stops working at once; other sessions stay signed in. Answers the revoked token id.', tags: ['auth'], response: z.object({ id: z.uuid() }) }),
+    describe({ operationId: 'logout', summary: 'Revoke the presented token', tags: ['auth'], response: z.object({ id: z.uuid() }) }),
     requireUser,
     emptyBody(),
     async (c) => {

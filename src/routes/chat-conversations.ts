@@ -41,7 +41,6 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listConversations',
       summary: 'List own conversations',
-      description: 'Without their messages; fetch one conversation to read them.',
       tags: TAGS,
       response: named('ConversationSummary', ConversationSchema.omit({ messages: true })),
       responseKind: 'paginated',
@@ -70,7 +69,6 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createConversation',
       summary: 'Start a conversation',
-      description: "`analysis_id` must be one of your own analyses (someone else's → 404).",
       tags: TAGS,
       status: 201,
       response: ConversationSchema,
@@ -100,7 +98,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getConversation', summary: 'Get a conversation with its messages', description: 'One of the signed-in user\'s conversations with its messages, oldest first; another user\'s is a 404.', tags: TAGS, response: ConversationSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getConversation', summary: 'Get a conversation with its messages', tags: TAGS, response: ConversationSchema, errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {
@@ -114,7 +112,6 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateConversation',
       summary: 'Rename a conversation',
-      description: 'Only `title`; messages are written by POST /api/ai/chat.',
       tags: TAGS,
       response: ConversationSchema,
       errors: ['NOT_FOUND'],
@@ -134,7 +131,7 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ operationId: 'deleteConversation', summary: 'Delete a conversation', description: 'Deletes one of the signed-in user\'s conversations and its messages; another user\'s is a 404.', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteConversation', summary: 'Delete a conversation', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {

@@ -74,7 +74,6 @@ export const competitorRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listCompetitors', summary: 'List the competitor catalog',
-      description: 'Filters: `country` (ISO code), `industry` (exact, case-insensitive), `is_active`, `q` (name contains). Sort also by `name`.',
       tags: ['competitors'],
       response: CompetitorSchema,
       responseKind: 'paginated',
@@ -103,7 +102,7 @@ export const competitorRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ operationId: 'createCompetitor', description: 'A new catalog entry (`manage_settings`). Name and country are unique ignoring case (409).', summary: 'Add a competitor to the catalog', tags: ['competitors'], status: 201, response: CompetitorSchema, errors: ['CONFLICT'] }),
+    describe({ operationId: 'createCompetitor', summary: 'Add a competitor to the catalog', tags: ['competitors'], status: 201, response: CompetitorSchema, errors: ['CONFLICT'] }),
     requirePermission('manage_settings'),
     body(CreateCompetitorBody),
     async (c) => {
@@ -123,9 +122,6 @@ export const competitorRoutes = new Hono<AppEnv>()
     '/import',
     describe({
       operationId: 'importCompetitors', summary: 'Import competitors from a CSV file',
-      description:
-        'All or nothing: every row is validated first (a bad row is a 400 naming `rows.<n>.<field>`, n counting data rows from 1); ' +
-        'then one statement inserts the new entries and updates those with the same name and country (case-insensitive).',
       tags: ['competitors'],
       response: ImportResultSchema,
     }),
@@ -144,7 +140,7 @@ export const competitorRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getCompetitor', description: 'One catalog entry (`view_settings`).', summary: 'One catalog competitor', tags: ['competitors'], response: CompetitorSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getCompetitor', summary: 'One catalog competitor', tags: ['competitors'], response: CompetitorSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_settings'),
     idParam(),
     async (c) => {
@@ -155,7 +151,7 @@ export const competitorRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ operationId: 'updateCompetitor', description: 'Changes a catalog entry (`manage_settings`); name and country stay unique ignoring case (409).', summary: 'Update a catalog competitor', tags: ['competitors'], response: CompetitorSchema, errors: ['NOT_FOUND', 'CONFLICT'] }),
+    describe({ operationId: 'updateCompetitor', summary: 'Update a catalog competitor', tags: ['competitors'], response: CompetitorSchema, errors: ['NOT_FOUND', 'CONFLICT'] }),
     requirePermission('manage_settings'),
     idParam(),
     body(UpdateCompetitorBody),
@@ -176,7 +172,7 @@ export const competitorRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ operationId: 'deleteCompetitor', description: 'Removes a catalog entry (`manage_settings`).', summary: 'Delete a catalog competitor', tags: ['competitors'], response: DeleteResult, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteCompetitor', summary: 'Delete a catalog competitor', tags: ['competitors'], response: DeleteResult, errors: ['NOT_FOUND'] }),
     requirePermission('manage_settings'),
     idParam(),
     async (c) => {

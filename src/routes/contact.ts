@@ -95,11 +95,6 @@ export const contactRoutes = new Hono<AppEnv>().post(
   '/',
   describe({
     operationId: 'sendContactMessage', summary: 'Send a message through the contact form (public)',
-    description:
-      'No sign-in needed (a valid token records the sender). Answers `200 {received: true}`; the message is stored, not returned. ' +
-      'Limits: 5 per client IP, 3 per email and 200 in total per hour → 429 with `Retry-After`. `website` is a honeypot and must stay ' +
-      'empty. When the server has a Turnstile secret, `turnstile_token` is required and verified (400 naming it). Spam and repeats ' +
-      'of the same message within 24 h get the same answer. No automatic reply is sent.',
     tags: ['contact'],
     response: ContactReceived,
     errors: ['RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
@@ -116,9 +111,6 @@ export const contactMessageRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listContactMessages', summary: 'List contact messages (admin inbox)',
-      description:
-        'Newest first. Filters: `status`, `q` (name, email, subject, message; case-insensitive), `from`/`to` on created_at. ' +
-        '`meta.new_count` counts messages in status `new`, whatever the filters.',
       tags: ['contact'],
       response: ContactMessageSchema,
       responseKind: 'paginated',
@@ -156,7 +148,7 @@ export const contactMessageRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getContactMessage', description: 'One message of the inbox (`view_contact_messages`).', summary: 'One contact message', tags: ['contact'], response: ContactMessageSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getContactMessage', summary: 'One contact message', tags: ['contact'], response: ContactMessageSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_contact_messages'),
     idParam(),
     async (c) => {
@@ -169,9 +161,6 @@ export const contactMessageRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'updateContactMessage', summary: 'Handle a contact message (status, note)',
-      description:
-        'Allowed moves: new→read|replied|archived|spam, read→replied|archived|spam, replied→archived, archived→read, spam→read ' +
-        '(anything else → 409 INVALID_STATE). Sets `handled_by`/`handled_at`; audited.',
       tags: ['contact'],
       response: ContactMessageSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -224,7 +213,6 @@ export const contactMessageRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'deleteContactMessage', summary: 'Erase a contact message',
-      description: 'Hard delete. The audit entry records who erased which id and when, not the content.',
       tags: ['contact'],
       response: DeletedId,
       errors: ['NOT_FOUND'],

@@ -46,10 +46,6 @@ const packagesSource: CatalogSource<z.infer<typeof PackageSchema>> = {
   unavailable: 'catalog.package_unavailable',
 };
 
-const inactiveNote =
-  'Active packages only, by `sort_order` then name. `include_inactive=true` needs `manage_settings` and is sent `Cache-Control: private, no-store`; ' +
-  'otherwise the response carries a weak ETag and `Cache-Control: public, max-age=60` (a matching `If-None-Match` gets 304).';
-
 export const creditPackageRoutes = new Hono<AppEnv>()
   .get(
     '/',
@@ -57,10 +53,6 @@ export const creditPackageRoutes = new Hono<AppEnv>()
       operationId: 'listCreditPackages',
       etag: true,
       summary: 'List credit packages (public)',
-      description:
-        inactiveNote +
-        ' With `currency=XXX` (an active currency code) each package gains `price_in_currency` {code, symbol, decimals, amount, ' +
-        'amount_minor, rate_per_usd}: the USD price converted half-up to the currency\'s cash step (unknown or inactive → 400 naming `currency`).',
       tags: ['credit-packages'],
       response: PackageSchema.extend({ price_in_currency: PriceInCurrencySchema.optional() }),
       responseKind: 'paginated',
@@ -80,7 +72,6 @@ export const creditPackageRoutes = new Hono<AppEnv>()
       operationId: 'getCreditPackage',
       etag: true,
       summary: 'One credit package (public)',
-      description: inactiveNote,
       tags: ['credit-packages'],
       response: PackageSchema,
       errors: ['NOT_FOUND', 'AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR'],
@@ -91,7 +82,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ operationId: 'createCreditPackage', summary: 'Create a credit package', description: 'A new package in the catalog; visible to buyers once active. Names are unique.', tags: ['credit-packages'], status: 201, response: PackageSchema }),
+    describe({ operationId: 'createCreditPackage', summary: 'Create a credit package', tags: ['credit-packages'], status: 201, response: PackageSchema }),
     requirePermission('manage_settings'),
     body(CreatePackageBody),
     async (c) => {
@@ -111,7 +102,7 @@ export const creditPackageRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ operationId: 'updateCreditPackage', summary: 'Update a credit package', description: 'Changes only the fields sent. The public catalog shows the change at once in this process and everywhere within 60 seconds.', tags: ['credit-packages'], response: PackageSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updateCreditPackage', summary: 'Update a credit package', tags: ['credit-packages'], response: PackageSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_settings'),
     idParam(),
     body(UpdatePackageBody),
@@ -134,7 +125,6 @@ export const creditPackageRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteCreditPackage',
       summary: 'Delete a credit package',
-      description: 'A package used by payments is deactivated instead (`deactivated: true`).',
       tags: ['credit-packages'],
       response: DeleteResult,
       errors: ['NOT_FOUND'],

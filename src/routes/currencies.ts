@@ -17,17 +17,11 @@ export const currenciesSource: CatalogSource<CurrencyDto> = {
   unavailable: 'currency.not_found',
 };
 
-const readNote =
-  'Active currencies by `sort_order` then `code`. `include_inactive=true` needs `manage_settings` and is sent ' +
-  '`Cache-Control: private, no-store`; otherwise a weak ETag and `Cache-Control: public, max-age=60` (304 on a match). ' +
-  '`rate_per_usd` is units of the currency per 1 USD; the default currency only pre-selects in clients (payments default to USD).';
-
 export const currencyRoutes = new Hono<AppEnv>()
   .get(
     '/',
     describe({
       operationId: 'listCurrencies', summary: 'List currencies (public)',
-      description: readNote,
       tags: ['currencies'],
       response: CurrencySchema,
       responseKind: 'paginated',
@@ -40,7 +34,6 @@ export const currencyRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'getCurrency', summary: 'One currency (public)',
-      description: readNote,
       tags: ['currencies'],
       response: CurrencySchema,
       errors: ['NOT_FOUND', 'AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR'],
@@ -53,9 +46,6 @@ export const currencyRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'createCurrency', summary: 'Create a currency',
-      description:
-        '`rate_per_usd`: a JSON number or decimal string, ≤ 6 decimals and ≤ 15 significant digits, > 0 and ≤ 10^12. ' +
-        '`is_default: true` moves the default flag here in the same batch. Audited.',
       tags: ['currencies'],
       status: 201,
       response: CurrencySchema,
@@ -69,11 +59,6 @@ export const currencyRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'updateCurrency', summary: 'Update a currency',
-      description:
-        '`is_default: true` moves the flag in one statement (concurrent moves all succeed; the last wins); clearing the ' +
-        'only default or deactivating the default → 400. USD\'s code, rate, decimals, rounding step and active state are ' +
-        'fixed (400 naming the field). A rate change sets `rate_updated_at` / `rate_updated_by`. A code used by payments ' +
-        'cannot change (409). Audited with before/after.',
       tags: ['currencies'],
       response: CurrencySchema,
       errors: ['NOT_FOUND', 'CONFLICT'],
@@ -87,7 +72,6 @@ export const currencyRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'deleteCurrency', summary: 'Delete a currency',
-      description: 'Unused → deleted (`deactivated: false`); used by payments → deactivated (`deactivated: true`). USD or the default → 409.',
       tags: ['currencies'],
       response: DeleteResult,
       errors: ['NOT_FOUND', 'CONFLICT'],

@@ -62,9 +62,6 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'validateDiscountCode',
       summary: 'Check a discount code against a package (buyers)',
-      description:
-        'Unknown code or unknown/inactive package → 404. Inactive, expired, not yet valid, exhausted, per-user limit reached ' +
-        'or below `min_purchase_amount` → 400 naming `code` with `details.reason`.',
       tags: ['discount-codes'],
       response: DiscountQuoteSchema,
       errors: ['NOT_FOUND'],
@@ -77,7 +74,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listDiscountCodes',
-      summary: 'List discount codes', description: 'Every discount code, active or not; `q` searches part of the code, `is_active` filters.',
+      summary: 'List discount codes', 
       tags: ['discount-codes'],
       response: DiscountSchema,
       responseKind: 'paginated',
@@ -104,7 +101,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getDiscountCode', summary: 'One discount code', description: 'A discount code with its limits and how often it was used.', tags: ['discount-codes'], response: DiscountSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getDiscountCode', summary: 'One discount code', tags: ['discount-codes'], response: DiscountSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_discounts'),
     idParam(),
     async (c) => {
@@ -118,7 +115,6 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listDiscountCodeUsage',
       summary: 'Who used a discount code',
-      description: 'Redemptions, newest first: `reserved` (payment pending), `confirmed` (approved), `released` (rejected).',
       tags: ['discount-codes'],
       response: RedemptionSchema,
       responseKind: 'paginated',
@@ -136,7 +132,6 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createDiscountCode',
       summary: 'Create a discount code',
-      description: 'Exactly one of `discount_percent` (1..100) or `discount_amount` (> 0). A code that exists (any case) → 409.',
       tags: ['discount-codes'],
       status: 201,
       response: DiscountSchema,
@@ -168,7 +163,6 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateDiscountCode',
       summary: 'Update a discount code',
-      description: 'Giving one kind of discount switches the code to it. `max_uses` below the uses so far → 400.',
       tags: ['discount-codes'],
       response: DiscountSchema,
       errors: ['NOT_FOUND', 'CONFLICT'],
@@ -205,7 +199,6 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteDiscountCode',
       summary: 'Delete a discount code',
-      description: 'A code that has been used is deactivated instead (`deactivated: true`).',
       tags: ['discount-codes'],
       response: DeleteResult,
       errors: ['NOT_FOUND'],

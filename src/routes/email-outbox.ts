@@ -114,7 +114,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listOutboxEmails', summary: 'List queued and sent emails',
-      description: 'Filters: `status`, `template_key`, `user_id`, `to_address`, `from`/`to` (created_at). Secret values are never shown.',
       tags: TAGS,
       response: OutboxItemSchema,
       responseKind: 'paginated',
@@ -151,7 +150,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/stats',
     describe({
       operationId: 'getOutboxStats', summary: 'Outbox counts by status',
-      description: 'How many emails are pending, sending, sent, failed and cancelled (`view_email_outbox`).',
       tags: TAGS,
       response: z.object({
         by_status: z.object(Object.fromEntries(EMAIL_OUTBOX_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof EMAIL_OUTBOX_STATUSES)[number], z.ZodNumber>),
@@ -178,7 +176,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/:id',
     describe({
       operationId: 'getOutboxEmail', summary: 'One email, with its rendered subject and body',
-      description: 'Rendered from the current template; secret values (one-time codes) appear as `[hidden]`.',
       tags: TAGS,
       response: OutboxItemSchema.extend({ rendered: z.object({ subject: z.string(), body: z.string() }) }),
       errors: ['NOT_FOUND'],
@@ -211,7 +208,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/retry-failed',
     describe({
       operationId: 'retryFailedEmails', summary: 'Retry every failed email (optionally of one template, since a time)',
-      description: 'Rows whose mail carried a secret (a one-time code) are skipped: their users must ask for a new code. Audited.',
       tags: TAGS,
       response: z.object({ count: z.number().int() }),
     }),
@@ -242,9 +238,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/:id/retry',
     describe({
       operationId: 'retryOutboxEmail', summary: 'Retry a failed or cancelled email',
-      description:
-        'The row goes back to `pending` with `attempts = 0` and `next_attempt_at = now`. 409 INVALID_STATE unless it is `failed` or ' +
-        '`cancelled`; 409 with `details.reason = "secret_discarded"` for a mail that carried a one-time code. Audited.',
       tags: TAGS,
       response: OutboxItemSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -280,7 +273,6 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     '/:id/cancel',
     describe({
       operationId: 'cancelOutboxEmail', summary: 'Cancel a pending email',
-      description: '409 INVALID_STATE unless the row is `pending`. The secret (if any) is discarded. Audited.',
       tags: TAGS,
       response: OutboxItemSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -314,9 +306,6 @@ export const userEmailRoutes = new Hono<AppEnv>()
     '/:id/send-password-reset',
     describe({
       operationId: 'sendUserPasswordReset', summary: "Mail a password reset code to a user",
-      description:
-        'The admin never sees the code. Shares the per-user account-mail limit (1 per 60 s, 5 per day): past it nothing is ' +
-        'sent and the answer is still `{sent: true}`. Audited.',
       tags: ['users'],
       response: z.object({ sent: z.literal(true) }),
       errors: ['NOT_FOUND'],
@@ -340,7 +329,6 @@ export const userEmailRoutes = new Hono<AppEnv>()
     '/:id/verify-email',
     describe({
       operationId: 'verifyUserEmail', summary: "Mark a user's email as verified",
-      description: 'Books a due signup bonus (exactly once) and tells a referrer, like a verification by code. Audited.',
       tags: ['users'],
       response: AdminUserSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -383,9 +371,6 @@ export const emailTemplateSendRoutes = new Hono<AppEnv>().post(
   '/:id/test-send',
   describe({
     operationId: 'testSendEmailTemplate', summary: "Send a template to your own address",
-    description:
-      'Always to the caller\'s own verified address (never any other), 10 per hour. Every variable the template declares must ' +
-      'have a value (400 naming `variables` with the missing names). Secret variables are shown as a sample.',
     tags: ['email-templates'],
     response: z.object({ outbox_id: z.uuid() }),
     errors: ['NOT_FOUND', 'RATE_LIMITED'],

@@ -75,7 +75,7 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listEmailTemplates',
-      summary: 'List email templates', description: 'Every template, active or not; `is_active` filters.',
+      summary: 'List email templates', 
       tags: TAGS,
       response: TemplateSchema,
       responseKind: 'paginated',
@@ -103,14 +103,14 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getEmailTemplate', summary: 'Get an email template', description: 'One template with its English and Arabic subjects and bodies.', tags: TAGS, response: TemplateSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getEmailTemplate', summary: 'Get an email template', tags: TAGS, response: TemplateSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_email_templates'),
     idParam(),
     async (c) => ok(c, serializeTemplate(await loadTemplate(c, c.req.valid('param').id))),
   )
   .post(
     '/',
-    describe({ operationId: 'createEmailTemplate', summary: 'Create an email template', description: 'A template with a unique `template_key`, subjects and bodies in English and Arabic, and `{{var}}` placeholders.', tags: TAGS, status: 201, response: TemplateSchema, errors: ['CONFLICT'] }),
+    describe({ operationId: 'createEmailTemplate', summary: 'Create an email template', tags: TAGS, status: 201, response: TemplateSchema, errors: ['CONFLICT'] }),
     requirePermission('manage_email_templates'),
     body(CreateTemplateBody),
     async (c) => {
@@ -158,10 +158,6 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateEmailTemplate',
       summary: 'Edit an email template',
-      description:
-        '`template_key` cannot change (the product looks templates up by it). A product template may use only the ' +
-        'placeholders it declares (`variables`, plus app_name, app_url, support_email): 400 naming the field with the unknown ' +
-        'names. No template may reference a secret variable (`code`), and every link must start with APP_URL.',
       tags: TAGS,
       response: TemplateSchema,
       errors: ['NOT_FOUND'],
@@ -207,9 +203,6 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteEmailTemplate',
       summary: 'Delete an email template',
-      description:
-        'Templates the product sends (`is_product`: every key of the email registry, SPEC-WAVE2 §11.3) ' +
-        'cannot be deleted → 409 CONFLICT; deactivate them instead.',
       tags: TAGS,
       response: z.object({ id: z.uuid() }),
       errors: ['NOT_FOUND', 'CONFLICT'],
@@ -243,8 +236,6 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'previewEmailTemplate',
       summary: 'Render a template with sample values',
-      description:
-        'Every value is HTML-escaped. A placeholder without a value is left visible and listed in `errors`.',
       tags: TAGS,
       response: PreviewSchema,
       errors: ['NOT_FOUND'],

@@ -30,10 +30,6 @@ export const landingStatsRoutes = new Hono<AppEnv>().get(
   '/',
   describe({
     operationId: 'getLandingStats', summary: 'Landing page statistics (public)',
-    description:
-      '`users_count`: active users with a verified email; `reports_count`: completed, non-deleted analyses; ' +
-      '`syrian_apps_count`: the setting. Cached 300 s; weak ETag and `Cache-Control: public, max-age=300` ' +
-      '(a matching `If-None-Match` gets 304). 503 when the database is unavailable — never made-up numbers.',
     tags: ['site-content'],
     response: LandingStatsSchema,
     errors: ['SERVICE_UNAVAILABLE'],

@@ -50,7 +50,6 @@ import { createVoucher, deleteVoucher, getVoucher, listVouchers, setAdminDisable
 import type { AppEnv } from '../types.js';
 
 const TAGS = ['ngo'] as const;
-const NGO_ONLY = 'Approved NGO accounts only (others → 403 `ngo_access_required`).';
 const NgoReportSchema = PublicReportSchema.extend({
   analysis_id: z.uuid(),
   status: LinkedAnalysisSchema.shape.status,
@@ -66,7 +65,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests',
     describe({
       operationId: 'createNgoRequest', summary: 'Apply to become an NGO',
-      description: 'One live (pending, approved or suspended) application per user: another → 409. Reviewers are alerted in-app.',
       tags: TAGS,
       status: 201,
       response: NgoRequestSchema,
@@ -80,7 +78,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests/mine',
     describe({
       operationId: 'getMyNgoRequest', summary: 'My latest NGO application',
-      description: '`{request, status}`, both null when the caller never applied. Admin notes are never shown.',
       tags: TAGS,
       response: MyNgoRequestSchema,
     }),
@@ -92,7 +89,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests',
     describe({
       operationId: 'listNgoRequests', summary: 'List NGO applications',
-      description: 'Filter by `status`; `q` searches the organisation, contact name/email and the applicant email.',
       tags: TAGS,
       response: AdminNgoRequestSchema,
       responseKind: 'paginated',
@@ -106,14 +102,14 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .get(
     '/requests/:id',
-    describe({ operationId: 'getNgoRequest', description: 'One application with its applicant (`view_ngo_requests`).', summary: 'One NGO application, with its applicant', tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getNgoRequest', summary: 'One NGO application, with its applicant', tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_ngo_requests'),
     idParam(),
     async (c) => ok(c, await getNgoRequest(c.var.db, c.req.valid('param').id)),
   )
   .get(
     '/requests/:id/vouchers',
-    describe({ operationId: 'listNgoRequestVouchers', description: 'The vouchers of the NGO behind an application (`view_ngo_requests`).', summary: "An NGO's vouchers", tags: TAGS, response: VoucherSchema, responseKind: 'paginated', errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'listNgoRequestVouchers', summary: "An NGO's vouchers", tags: TAGS, response: VoucherSchema, responseKind: 'paginated', errors: ['NOT_FOUND'] }),
     requirePermission('view_ngo_requests'),
     idParam(),
     query(listQuery().pick({ page: true, per_page: true })),
@@ -129,7 +125,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests/:id/approve',
     describe({
       operationId: 'approveNgoRequest', summary: 'Approve an NGO application',
-      description: 'From pending or suspended (else 409 INVALID_STATE). Status, notification and audit entry in one batch.',
       tags: TAGS,
       response: AdminNgoRequestSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -143,7 +138,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests/:id/reject',
     describe({
       operationId: 'rejectNgoRequest', summary: 'Reject an NGO application',
-      description: 'From pending only (else 409). Final for that application; the user may apply again.',
       tags: TAGS,
       response: AdminNgoRequestSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -157,7 +151,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/requests/:id/suspend',
     describe({
       operationId: 'suspendNgoRequest', summary: 'Suspend an approved NGO',
-      description: 'From approved only (else 409). A suspended NGO reads no reports and its codes fail with `inactive`.',
       tags: TAGS,
       response: AdminNgoRequestSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -169,7 +162,7 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .put(
     '/requests/:id',
-    describe({ operationId: 'updateNgoRequest', description: 'Changes only `admin_notes` (`manage_ngo_requests`); the status moves through approve, reject and suspend.', summary: "Edit an application's admin notes", tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updateNgoRequest', summary: "Edit an application's admin notes", tags: TAGS, response: AdminNgoRequestSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_ngo_requests'),
     idParam(),
     body(AdminNotesBody),
@@ -179,7 +172,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers/:id/disable',
     describe({
       operationId: 'disableVoucher', summary: "Emergency stop: disable any NGO's voucher",
-      description: 'Sets `admin_disabled`, which the NGO cannot clear; the voucher state becomes `inactive`.',
       tags: TAGS,
       response: VoucherSchema,
       errors: ['NOT_FOUND'],
@@ -191,7 +183,7 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .post(
     '/vouchers/:id/enable',
-    describe({ operationId: 'enableVoucher', description: 'Clears `admin_disabled` (`manage_ngo_requests`); the NGO\'s own activation is unchanged.', summary: "Lift an admin's emergency stop", tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'enableVoucher', summary: "Lift an admin's emergency stop", tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_ngo_requests'),
     idParam(),
     emptyBody(),
@@ -202,7 +194,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/stats',
     describe({
       operationId: 'getNgoStats', summary: 'Programme totals',
-      description: `${NGO_ONLY} \`sponsored_credits_spent\` is the ledger sum of the NGO's sponsored charges minus their refunds.`,
       tags: TAGS,
       response: NgoStatsSchema,
       errors: ['AUTHORIZATION_ERROR'],
@@ -214,7 +205,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers',
     describe({
       operationId: 'listMyVouchers', summary: 'My vouchers',
-      description: `${NGO_ONLY} Filter by derived \`state\`.`,
       tags: TAGS,
       response: VoucherSchema,
       responseKind: 'paginated',
@@ -234,9 +224,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers',
     describe({
       operationId: 'createVoucher', summary: 'Create a voucher',
-      description:
-        `${NGO_ONLY} The code is generated: \`<organisation prefix>-<8 Crockford base32 characters>\` (40 random bits). ` +
-        '`funding: sponsored` charges the NGO account for each free report redeemed and needs `max_redemptions`.',
       tags: TAGS,
       status: 201,
       response: VoucherSchema,
@@ -248,7 +235,7 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .get(
     '/vouchers/:id',
-    describe({ operationId: 'getMyVoucher', summary: 'One of my vouchers', description: NGO_ONLY, tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    describe({ operationId: 'getMyVoucher', summary: 'One of my vouchers', tags: TAGS, response: VoucherSchema, errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
     requireUser,
     idParam(),
     async (c) => ok(c, await getVoucher(c.var.db, await requireNgoAccount(c), c.req.valid('param').id)),
@@ -257,9 +244,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers/:id',
     describe({
       operationId: 'updateMyVoucher', summary: 'Edit one of my vouchers',
-      description:
-        `${NGO_ONLY} \`max_redemptions\` ≥ \`redeemed_count\`; \`funding\` only while never redeemed (409 INVALID_STATE); ` +
-        'switching to sponsored issues a fresh code.',
       tags: TAGS,
       response: VoucherSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE', 'AUTHORIZATION_ERROR'],
@@ -273,7 +257,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers/:id',
     describe({
       operationId: 'deleteMyVoucher', summary: 'Delete one of my vouchers',
-      description: `${NGO_ONLY} Never redeemed → deleted; otherwise deactivated (\`deactivated: true\`).`,
       tags: TAGS,
       response: DeleteResult,
       errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],
@@ -289,7 +272,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/vouchers/:id/analyses',
     describe({
       operationId: 'listVoucherAnalyses', summary: 'Reports linked to one of my vouchers',
-      description: `${NGO_ONLY} Linked, non-deleted reports; archived ones only with \`include_archived=true\`. Contact data only with consent.`,
       tags: TAGS,
       response: LinkedAnalysisSchema,
       responseKind: 'paginated',
@@ -308,7 +290,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/analyses/:id',
     describe({
       operationId: 'getNgoAnalysis', summary: 'A linked report',
-      description: `${NGO_ONLY} The public-share view of the report, the beneficiary (with consent) and the NGO's flags.`,
       tags: TAGS,
       response: NgoReportSchema,
       errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'],
@@ -319,7 +300,7 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .put(
     '/analyses/:id/favourite',
-    describe({ operationId: 'setNgoAnalysisFavourite', summary: 'Mark a linked report favourite (idempotent)', description: NGO_ONLY, tags: TAGS, response: z.object({ is_favourite: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    describe({ operationId: 'setNgoAnalysisFavourite', summary: 'Mark a linked report favourite (idempotent)', tags: TAGS, response: z.object({ is_favourite: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
     requireUser,
     idParam(),
     body(FlagBody),
@@ -327,7 +308,7 @@ export const ngoRoutes = new Hono<AppEnv>()
   )
   .put(
     '/analyses/:id/archive',
-    describe({ operationId: 'setNgoAnalysisArchived', summary: 'Archive a linked report (idempotent)', description: NGO_ONLY, tags: TAGS, response: z.object({ is_archived: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
+    describe({ operationId: 'setNgoAnalysisArchived', summary: 'Archive a linked report (idempotent)', tags: TAGS, response: z.object({ is_archived: z.boolean() }), errors: ['NOT_FOUND', 'AUTHORIZATION_ERROR'] }),
     requireUser,
     idParam(),
     body(FlagBody),
@@ -337,7 +318,6 @@ export const ngoRoutes = new Hono<AppEnv>()
     '/analyses/:id/unlink',
     describe({
       operationId: 'unlinkNgoAnalysis', summary: 'Unlink a report from my programme',
-      description: `${NGO_ONLY} Access ends at once; no refund; the voucher slot is not returned; later charges of a sponsored report go to its owner. Already unlinked → 409.`,
       tags: TAGS,
       response: z.object({ analysis_id: z.uuid(), status: z.literal('unlinked') }),
       errors: ['NOT_FOUND', 'CONFLICT', 'AUTHORIZATION_ERROR'],

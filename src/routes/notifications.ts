@@ -35,9 +35,6 @@ export const notificationsRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listNotifications',
       summary: 'List own notifications',
-      description:
-        '`meta.unread_count` counts all unread notifications of the listed user. ' +
-        '`user_id` of another user needs `view_notifications` (else 403).',
       tags: TAGS,
       response: NotificationSchema,
       responseKind: 'paginated',
@@ -72,7 +69,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .post(
     '/mark-all-read',
-    describe({ operationId: 'markAllNotificationsRead', summary: 'Mark all own notifications read', description: 'Marks every unread notification of the signed-in user read; answers how many changed.', tags: TAGS, response: z.object({ count: z.number().int() }) }),
+    describe({ operationId: 'markAllNotificationsRead', summary: 'Mark all own notifications read', tags: TAGS, response: z.object({ count: z.number().int() }) }),
     requireUser,
     emptyBody(),
     async (c) => {
@@ -88,7 +85,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .post(
     '/:id/read',
-    describe({ operationId: 'markNotificationRead', summary: 'Mark a notification read', description: 'Marks one of the signed-in user\'s notifications read (again is harmless); another user\'s is a 404.', tags: TAGS, response: NotificationSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'markNotificationRead', summary: 'Mark a notification read', tags: TAGS, response: NotificationSchema, errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     emptyBody(),
@@ -106,7 +103,7 @@ export const notificationsRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ operationId: 'deleteNotification', summary: 'Delete a notification', description: 'Deletes one of the signed-in user\'s notifications; another user\'s is a 404.', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteNotification', summary: 'Delete a notification', tags: TAGS, response: z.object({ id: z.uuid() }), errors: ['NOT_FOUND'] }),
     requireUser,
     idParam(),
     async (c) => {
@@ -121,9 +118,6 @@ export const notificationsRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createNotification',
       summary: 'Send a notification (admin)',
-      description:
-        'Exactly one of `user_id` (→ 201 the notification) or `broadcast: true` (→ 201 `{count}`: every active user ' +
-        'who has not turned the type off, in one statement). Audited.',
       tags: TAGS,
       status: 201,
       response: z.union([NotificationSchema, BroadcastResultSchema]),

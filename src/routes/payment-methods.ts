@@ -39,10 +39,6 @@ const methodsSource: CatalogSource<z.infer<typeof MethodSchema>> = {
   unavailable: 'catalog.method_unavailable',
 };
 
-const inactiveNote =
-  'Active methods only, by `sort_order` then name. `include_inactive=true` needs `manage_payments` and is sent `Cache-Control: private, no-store`; ' +
-  'otherwise the response carries a weak ETag and `Cache-Control: public, max-age=60` (a matching `If-None-Match` gets 304).';
-
 export const paymentMethodRoutes = new Hono<AppEnv>()
   .get(
     '/',
@@ -50,7 +46,6 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
       operationId: 'listPaymentMethods',
       etag: true,
       summary: 'List payment methods (public)',
-      description: inactiveNote,
       tags: ['payment-methods'],
       response: MethodSchema,
       responseKind: 'paginated',
@@ -65,7 +60,6 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
       operationId: 'getPaymentMethod',
       etag: true,
       summary: 'One payment method (public)',
-      description: inactiveNote,
       tags: ['payment-methods'],
       response: MethodSchema,
       errors: ['NOT_FOUND', 'AUTHENTICATION_ERROR', 'AUTHORIZATION_ERROR'],
@@ -76,7 +70,7 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ operationId: 'createPaymentMethod', summary: 'Create a payment method', description: 'A new way to pay, with its instructions in English and Arabic; visible to buyers once active.', tags: ['payment-methods'], status: 201, response: MethodSchema }),
+    describe({ operationId: 'createPaymentMethod', summary: 'Create a payment method', tags: ['payment-methods'], status: 201, response: MethodSchema }),
     requirePermission('manage_payments'),
     body(CreateMethodBody),
     async (c) => {
@@ -96,7 +90,7 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ operationId: 'updatePaymentMethod', summary: 'Update a payment method', description: 'Changes only the fields sent. The public catalog shows the change at once in this process and everywhere within 60 seconds.', tags: ['payment-methods'], response: MethodSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updatePaymentMethod', summary: 'Update a payment method', tags: ['payment-methods'], response: MethodSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_payments'),
     idParam(),
     body(UpdateMethodBody),
@@ -119,7 +113,6 @@ export const paymentMethodRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deletePaymentMethod',
       summary: 'Delete a payment method',
-      description: 'A method used by payments is deactivated instead (`deactivated: true`).',
       tags: ['payment-methods'],
       response: DeleteResult,
       errors: ['NOT_FOUND'],

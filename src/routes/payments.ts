@@ -61,15 +61,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createPayment',
       summary: 'Submit a payment for review',
-      description:
-        'The server prices it from `package_id`, `quantity` and the optional `discount_code`; amounts, credits and status ' +
-        'in the body are refused. A discount use is reserved atomically (max uses and per-user limit hold under concurrency). ' +
-        'Unknown or inactive package / method, or an unusable code → 400 naming the field (`details.reason` for the code). ' +
-        'SPEC-WAVE2 §12: `currency_code` (default USD) prices it in that currency in the same statement, recording the rate, ' +
-        'its timestamp and the minor amount (unknown/inactive → 400 naming `currency_code`; stale rate → 409 `rate_stale`); ' +
-        '`expected_amount` different from the server amount → 400 naming it, `details.reason = price_changed`, `details.quote`. ' +
-        'At most 5 pending payments per user: a 6th → 409 `details.reason = too_many_pending`. Unknown discount codes count ' +
-        'failed lookups (10 per user, 30 per IP per hour, shared with validate and quote), then 429.',
       tags: ['payments'],
       status: 201,
       response: PaymentSchema,
@@ -83,10 +74,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     '/quote',
     describe({
       operationId: 'quotePayment', summary: 'Price a purchase without submitting it',
-      description:
-        'What `POST /payments` would charge now: credits, list price, discount and amount in USD, and the amount in ' +
-        '`currency_code` (default USD) converted once after the discount, half-up to the currency\'s cash step. Reserves ' +
-        'nothing. Refusals as `POST /payments`; a stale rate → 409 INVALID_STATE `rate_stale`.',
       tags: ['payments'],
       response: QuoteSchema,
       errors: ['INVALID_STATE'],
@@ -100,7 +87,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listPayments',
       summary: 'List payments (without proofs)',
-      description: 'Own payments; with `view_payments` everyone’s, filterable by `user_id` (403 without it for another user).',
       tags: ['payments'],
       response: PaymentSchema,
       responseKind: 'paginated',
@@ -134,7 +120,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getPaymentStats',
       summary: 'Payment totals by status and by day',
-      description: '`by_day` covers the last `days` days (UTC), all statuses, zero-filled.',
       tags: ['payments'],
       response: PaymentStatsSchema,
     }),
@@ -147,7 +132,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getPayment',
       summary: 'One payment, with its proof',
-      description: "The owner's, or anyone's with `view_payments`; another user's payment is a 404.",
       tags: ['payments'],
       response: PaymentDetailSchema,
       errors: ['NOT_FOUND'],
@@ -172,10 +156,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'approvePayment',
       summary: 'Approve a pending payment',
-      description:
-        'Exactly once: books the purchase, notifies the owner, writes the audit log (one atomic batch), and pays the ' +
-        "owner's referrer if the referral reward is now due. A payment that is not pending → 409 INVALID_STATE. Nobody " +
-        'approves their own payment (403, a super admin included).',
       tags: ['payments'],
       response: PaymentSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -190,7 +170,6 @@ export const paymentRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'rejectPayment',
       summary: 'Reject a pending payment',
-      description: 'Exactly once; releases the reserved discount use and notifies the owner with the reason.',
       tags: ['payments'],
       response: PaymentSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],

@@ -36,9 +36,6 @@ export const referralRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'applyReferralCode',
       summary: 'Apply a referral code to one’s own account',
-      description:
-        'Once per user, before their first premium report completes. Unknown code → 404; own code, a second apply, ' +
-        'a cycle, or too late → 409 CONFLICT (`details.reason`).',
       tags: ['referrals'],
       response: ReferralSchema,
       errors: ['NOT_FOUND', 'CONFLICT'],
@@ -65,9 +62,6 @@ export const referralRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listReferrals',
       summary: 'List referrals with totals',
-      description:
-        'The caller’s referrals (as referrer). With `view_users`: everyone’s, or one referrer’s with `user_id` ' +
-        '(another user’s without it → 403). `meta` totals cover the whole scope and come from the ledger.',
       tags: ['referrals'],
       response: ReferralSchema,
       responseKind: 'paginated',

@@ -36,9 +36,6 @@ export const reportSharesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createReportShare',
       summary: 'Share a completed report',
-      description:
-        'Only for your own completed analysis (another user\'s → 404; not completed → 409 INVALID_STATE). ' +
-        'The token is returned once; only its SHA-256 is stored.',
       tags: TAGS,
       status: 201,
       response: CreatedShareSchema,
@@ -80,7 +77,6 @@ export const reportSharesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listReportShares',
       summary: 'List own share links',
-      description: 'With their view counts. Links of deleted analyses are left out (they no longer open).',
       tags: TAGS,
       response: ShareSchema,
       responseKind: 'paginated',
@@ -111,11 +107,6 @@ export const reportSharesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getSharedReport',
       summary: 'Open a shared report (no sign-in)',
-      description:
-        "A sanitized view: the idea, industry, location, language, tier and the tier's completed sections. " +
-        'No ids, owner, rating, feedback or errors. Unknown, revoked or expired links and deleted analyses → 404. ' +
-        'Each GET is counted as a view; the owner is notified at most once an hour per link. HEAD answers the same status ' +
-        'without counting. A deactivated owner\'s links answer 404 until the account is reactivated.',
       tags: TAGS,
       response: PublicReportSchema,
       errors: ['NOT_FOUND'],
@@ -136,7 +127,6 @@ export const reportSharesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateReportShare',
       summary: 'Pause, resume or re-date a share link',
-      description: '`expires_at` must be in the future (or null for never).',
       tags: TAGS,
       response: ShareSchema,
       errors: ['NOT_FOUND'],
@@ -165,7 +155,6 @@ export const reportSharesRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteReportShare',
       summary: 'Revoke a share link',
-      description: 'The link stops working at once.',
       tags: TAGS,
       response: z.object({ id: z.uuid() }),
       errors: ['NOT_FOUND'],

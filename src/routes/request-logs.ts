@@ -76,11 +76,6 @@ export const requestLogRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listRequestLogs', summary: 'List API request logs',
-      description:
-        'Newest first (sort `created_at` or `duration_ms`). Filters: `method`, `route` (exact pattern), `path` (prefix), `status`, ' +
-        '`status_class` (2xx…5xx), `error_code`, `user_id`, `user_email` (resolved to the account; none → an empty page), `request_id`, ' +
-        '`ip` (compared through its HMAC), `from`/`to` on created_at, `min_duration_ms`. Rows never hold bodies, headers other than ' +
-        'the user agent, query values outside a short allow-list, path tokens or raw IPs.',
       tags: ['request-logs'],
       response: RequestLogSchema,
       responseKind: 'paginated',
@@ -122,7 +117,7 @@ export const requestLogRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getRequestLog', description: 'One recorded request with its user (`view_request_logs`).', summary: 'One API request log entry', tags: ['request-logs'], response: RequestLogDetailSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getRequestLog', summary: 'One API request log entry', tags: ['request-logs'], response: RequestLogDetailSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_request_logs'),
     idParam(),
     async (c) => {

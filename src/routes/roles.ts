@@ -89,7 +89,7 @@ const permissionsLiteral = (list: readonly string[]) => `{${list.join(',')}}`;
 export const roleRoutes = new Hono<AppEnv>()
   .get(
     '/',
-    describe({ operationId: 'listRoles', summary: 'List roles', description: 'The built-in roles (`user`, `admin`, `super_admin`) and the custom ones, with their permissions.', tags: ['roles'], response: RoleSchema, responseKind: 'paginated', sort: ['name'] }),
+    describe({ operationId: 'listRoles', summary: 'List roles', tags: ['roles'], response: RoleSchema, responseKind: 'paginated', sort: ['name'] }),
     requireAnyPermission('view_users', 'manage_roles'),
     query(RoleListQuery),
     async (c) => {
@@ -107,7 +107,7 @@ export const roleRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getRole', summary: 'One role', description: 'A role with its permissions.', tags: ['roles'], response: RoleSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getRole', summary: 'One role', tags: ['roles'], response: RoleSchema, errors: ['NOT_FOUND'] }),
     requireAnyPermission('view_users', 'manage_roles'),
     idParam(),
     async (c) => {
@@ -121,7 +121,6 @@ export const roleRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'createRole',
       summary: 'Create a custom role',
-      description: 'Unknown permission names → 400; a permission you lack → 403; a taken name → 409.',
       tags: ['roles'],
       status: 201,
       response: RoleSchema,
@@ -159,7 +158,6 @@ export const roleRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateRole',
       summary: 'Update a custom role',
-      description: 'Every permission in the new set must be one you hold (403). Built-in roles cannot be changed.',
       tags: ['roles'],
       response: RoleSchema,
       errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE'],
@@ -202,7 +200,6 @@ export const roleRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'deleteRole',
       summary: 'Delete a custom role',
-      description: 'A role assigned to any user → 409 CONFLICT. Built-in roles cannot be deleted.',
       tags: ['roles'],
       response: RoleSchema.pick({ id: true }),
       errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE'],

@@ -79,7 +79,6 @@ export const systemSettingRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'listSystemSettings',
       summary: 'List the system settings',
-      description: 'Every known key, in key order, with its current value (the default when never set).',
       tags: ['settings'],
       response: SettingSchema,
       responseKind: 'paginated',
@@ -96,7 +95,7 @@ export const systemSettingRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:key',
-    describe({ operationId: 'getSystemSetting', summary: 'One system setting', description: 'A setting with its type, bounds and whether it is public.', tags: ['settings'], response: SettingSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getSystemSetting', summary: 'One system setting', tags: ['settings'], response: SettingSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_settings'),
     params(KeyParam),
     async (c) => {
@@ -110,7 +109,6 @@ export const systemSettingRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateSystemSetting',
       summary: 'Change a system setting',
-      description: 'Body `{value}`, validated for the key (400 naming `value`); an unknown key is a 404. Audited.',
       tags: ['settings'],
       response: SettingSchema,
       errors: ['NOT_FOUND'],
@@ -163,9 +161,6 @@ export const publicSettingRoutes = new Hono<AppEnv>().get(
     operationId: 'getPublicSettings',
     etag: true,
     summary: 'Public settings (costs and bonuses)',
-    description:
-      'An object `{key: value}` of the public keys only. Weak ETag, `Cache-Control: public, max-age=60`; a matching ' +
-      '`If-None-Match` gets 304.',
     tags: ['settings'],
     response: PublicSettingsSchema,
   }),

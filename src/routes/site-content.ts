@@ -108,11 +108,6 @@ const socialSource: CatalogSource<SocialLink> = {
   unavailable: 'site.social_link_not_found',
 };
 
-const publicNote = (what: string) =>
-  `Active ${what} only, by \`display_order\` then name. Weak ETag and \`Cache-Control: public, max-age=60\` (a matching ` +
-  '`If-None-Match` gets 304); admin writes invalidate the cache at once. `include_inactive=true` needs `manage_site_content` ' +
-  'and is sent `Cache-Control: private, no-store`.';
-
 async function deleteRow(c: Context<AppEnv>, table: typeof partners | typeof socialLinks, entityType: string, id: string) {
   const { db } = c.var;
   const where = eq(table.id, id);
@@ -129,7 +124,6 @@ export const partnerRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listPartners', summary: 'List partners (public)',
-      description: publicNote('partners'),
       tags: ['site-content'],
       response: PartnerSchema,
       responseKind: 'paginated',
@@ -140,7 +134,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ operationId: 'createPartner', description: 'A new partner shown on the public site (`manage_site_content`).', summary: 'Create a partner', tags: ['site-content'], status: 201, response: PartnerSchema }),
+    describe({ operationId: 'createPartner', summary: 'Create a partner', tags: ['site-content'], status: 201, response: PartnerSchema }),
     requirePermission('manage_site_content'),
     body(CreatePartnerBody),
     async (c) => {
@@ -160,7 +154,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ operationId: 'updatePartner', description: 'Changes a partner (`manage_site_content`).', summary: 'Update a partner', tags: ['site-content'], response: PartnerSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updatePartner', summary: 'Update a partner', tags: ['site-content'], response: PartnerSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     body(UpdatePartnerBody),
@@ -180,7 +174,7 @@ export const partnerRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ operationId: 'deletePartner', description: 'Removes a partner (`manage_site_content`).', summary: 'Delete a partner', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deletePartner', summary: 'Delete a partner', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     async (c) => {
@@ -196,7 +190,6 @@ export const socialMediaRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listSocialLinks', summary: 'List social links (public)',
-      description: publicNote('social links'),
       tags: ['site-content'],
       response: SocialLinkSchema,
       responseKind: 'paginated',
@@ -207,7 +200,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .post(
     '/',
-    describe({ operationId: 'createSocialLink', description: 'A new social link shown on the public site (`manage_site_content`).', summary: 'Create a social link', tags: ['site-content'], status: 201, response: SocialLinkSchema }),
+    describe({ operationId: 'createSocialLink', summary: 'Create a social link', tags: ['site-content'], status: 201, response: SocialLinkSchema }),
     requirePermission('manage_site_content'),
     body(CreateSocialLinkBody),
     async (c) => {
@@ -227,7 +220,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .put(
     '/:id',
-    describe({ operationId: 'updateSocialLink', description: 'Changes a social link (`manage_site_content`).', summary: 'Update a social link', tags: ['site-content'], response: SocialLinkSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'updateSocialLink', summary: 'Update a social link', tags: ['site-content'], response: SocialLinkSchema, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     body(UpdateSocialLinkBody),
@@ -247,7 +240,7 @@ export const socialMediaRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/:id',
-    describe({ operationId: 'deleteSocialLink', description: 'Removes a social link (`manage_site_content`).', summary: 'Delete a social link', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'deleteSocialLink', summary: 'Delete a social link', tags: ['site-content'], response: DeletedId, errors: ['NOT_FOUND'] }),
     requirePermission('manage_site_content'),
     idParam(),
     async (c) => {

@@ -42,7 +42,6 @@ export const healthRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getApiIndex',
       summary: 'API index',
-      description: 'The API name, its version and links to the interactive reference, the OpenAPI document and the health check.',
       tags: ['system'],
       response: ApiIndexSchema,
     }),
@@ -53,7 +52,6 @@ export const healthRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'getHealth',
       summary: 'Liveness and database reachability',
-      description: 'One real database round trip, timed. 503 SERVICE_UNAVAILABLE (with the same facts in `details`) when the database is down.',
       tags: ['system'],
       response: HealthSchema,
     }),

@@ -34,7 +34,6 @@ export const transactionRoutes = new Hono<AppEnv>().get(
   describe({
     operationId: 'listTransactions',
     summary: 'List ledger entries',
-    description: 'Own entries, newest first. `user_id` of another user needs `view_credits` (403 otherwise).',
     tags: ['credits'],
     response: TransactionSchema,
     responseKind: 'paginated',
@@ -63,9 +62,6 @@ export const transactionRoutes = new Hono<AppEnv>().get(
   describe({
     operationId: 'listLegacyTransactions',
     summary: 'List credit history imported from the Flask app',
-    description:
-      'Upstream history kept for display (SPEC-WAVE2 §16.1); it is NOT part of the ledger and changes no balance. ' +
-      'Own rows, newest first. `user_id` of another user needs `view_credits` (403 otherwise).',
     tags: ['credits'],
     response: LegacyTransactionSchema,
     responseKind: 'paginated',

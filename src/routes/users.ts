@@ -42,7 +42,7 @@ export const userRoutes = new Hono<AppEnv>()
     '/',
     describe({
       operationId: 'listUsers',
-      summary: 'List users', description: 'Users as administrators see them (without profile images); `q` searches email and names, `role` and `is_active` filter.',
+      summary: 'List users', 
       tags: ['users'],
       response: AdminUserListItem,
       responseKind: 'paginated',
@@ -73,7 +73,7 @@ export const userRoutes = new Hono<AppEnv>()
   )
   .get(
     '/:id',
-    describe({ operationId: 'getUser', summary: 'One user', description: 'A user as administrators see them, with `referred_by`.', tags: ['users'], response: AdminUserSchema, errors: ['NOT_FOUND'] }),
+    describe({ operationId: 'getUser', summary: 'One user', tags: ['users'], response: AdminUserSchema, errors: ['NOT_FOUND'] }),
     requirePermission('view_users'),
     idParam(),
     async (c) => {
@@ -88,10 +88,6 @@ export const userRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'updateUser',
       summary: 'Update a user (role, active flag, profile)',
-      description:
-        'Never the balance (use adjust-credits). `role` is a role name; assigning a role whose permissions you lack, or ' +
-        'assigning / changing a super_admin without being one, is a 403; so is changing the role or active state of a user ' +
-        'who holds a permission you lack. `is_active: false` revokes every session of the user.',
       tags: ['users'],
       response: AdminUserSchema,
       errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -109,9 +105,6 @@ export const userRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'adjustCredits',
       summary: "Adjust a user's balance (ledger entry of type adjustment)",
-      description:
-        'A debit that would take the balance below zero is a 409 INVALID_STATE; nothing is booked. Nobody adjusts their own ' +
-        'balance (403, a super admin included).',
       tags: ['credits'],
       response: AdjustCreditsResponse,
       errors: ['NOT_FOUND', 'INVALID_STATE'],

@@ -17,13 +17,6 @@ export const voucherRedemptionRoutes = new Hono<AppEnv>()
     '/:id/redeem-voucher',
     describe({
       operationId: 'redeemVoucher', summary: "Link my analysis to an NGO's programme with its voucher code",
-      description:
-        '`ngo_consent: true` is required: the beneficiary agrees to show the NGO their name, email, phone and this report; the ' +
-        'profile needs `full_name` and `phone_number` (400 `profile_incomplete`). Unknown code → 404 (10 failed lookups per user ' +
-        'and 30 per IP per hour, then 429). A voucher not active → 400 naming `code` (`inactive`, `not_started`, `expired`, ' +
-        '`exhausted`). Already linked, already redeemed by you, or your own NGO → 409. A free analysis becomes premium and ' +
-        '`premium_report_cost` is charged to you (`self`, 402 when short) or to the NGO (`sponsored`, 409 `voucher_unfunded` ' +
-        'when short); an already-premium analysis is only linked. Exactly once, in one transaction.',
       tags: ['ngo', 'analyses'],
       response: AnalysisSchema,
       errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE', 'INSUFFICIENT_CREDITS', 'RATE_LIMITED'],
@@ -37,7 +30,6 @@ export const voucherRedemptionRoutes = new Hono<AppEnv>()
     '/:id/voucher',
     describe({
       operationId: 'unlinkMyAnalysisVoucher', summary: "Unlink my analysis from an NGO's programme (consent withdrawn)",
-      description: 'The NGO loses access at once; no refund. Later charges of a sponsored report go to you. Nothing linked → 404.',
       tags: ['ngo', 'analyses'],
       response: z.object({ id: z.uuid() }),
       errors: ['NOT_FOUND'],
@@ -55,7 +47,6 @@ export const voucherRedemptionRoutes = new Hono<AppEnv>()
     '/:id/voucher/consent',
     describe({
       operationId: 'consentVoucher', summary: 'Consent to share my contact data with the NGO my analysis is linked to',
-      description: 'For links imported without consent (SPEC-WAVE2 §0.1): until then the NGO sees the report but not the contact data.',
       tags: ['ngo', 'analyses'],
       response: z.object({ id: z.uuid(), consented_at: z.string() }),
       errors: ['NOT_FOUND'],

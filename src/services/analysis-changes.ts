@@ -42,13 +42,19 @@ export async function updateOwnAnalysis(c: Context<AppEnv>, id: string, input: U
       .returning({ id: analyses.id }),
     // Read after the update, in the same transaction: the new state, or why nothing changed.
     selectAnalysis(db, id, { id: user.id, permissions: [] }),
-    // SPEC-WAVE2 §11.4 "Rating saved": holders of view_analyses hear by mail (bucketed per 15 minutes).
+    // SPEC-WAVE2 §11.4 "Rating saved": holders of view_analyses hear in-app at most once per analysis per hour,
+    // and by mail at most once per 15-minute bucket. The UPDATE above holds the analysis row, so concurrent
+    // ratings of one analysis queue here and the later one sees the earlier notification.
     ...(input.user_rating !== undefined
       ? adminAlertStatements(db, c.var.config, {
           template: 'admin_new_rating',
           permission: 'view_analyses',
           variables: { analysis_id: id, rating: input.user_rating },
           when: sql`EXISTS (SELECT 1 FROM analyses WHERE id = ${id} AND user_id = ${user.id} AND updated_at = now() AND user_rating IS NOT NULL)`,
+          params: { analysis_id: id, rating: input.user_rating },
+          data: { analysis_id: id, rating: input.user_rating },
+          notifyWhen: sql`NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.type = 'admin_new_rating'
+                                        AND n.data ->> 'analysis_id' = ${id} AND n.created_at > now() - interval '1 hour')`,
         })
       : []),
   ]);

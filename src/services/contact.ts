@@ -5,7 +5,7 @@
  * (429 past any of them, with Retry-After); (2) Turnstile, when configured, is verified server-side with
  * the client IP; (3) one batch stores the row — unless the same email sent the same message within
  * 24 h — and, for a message that is not spam, writes the in-app `admin_contact_message` notifications
- * in the same transaction. The sender always gets the same `200 {received: true}` whichever spam check
+ * and the alert mail (Reply-To: the sender) in the same transaction. The sender always gets the same `200 {received: true}` whichever spam check
  * fired, and no automatic reply (the form cannot be used to mail third parties).
  */
 import { and, eq, lt, sql } from 'drizzle-orm';
@@ -18,10 +18,8 @@ import { adminAlertStatements } from '../email/events.js';
 import { AppError, fieldError } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import { log } from '../http/logger.js';
-import { translate } from '../i18n/messages.js';
 import type { ContactBody } from '../schemas/public-site.js';
 import type { AppEnv } from '../types.js';
-import { escapeHtml } from './email-render.js';
 import { hashIp } from './ip-hash.js';
 import { hitRateLimit, rateLimited } from './rate-limit.js';
 import { truncateUserAgent } from './request-logs.js';
@@ -95,21 +93,6 @@ async function enforceLimits(c: Context<AppEnv>, ipHash: string, email: string):
   }
 }
 
-/** The alert's text: sender-controlled parts are HTML-escaped (upstream's admin alerts were raw HTML). */
-function alertTexts(input: ContactInput) {
-  const params = {
-    name: escapeHtml(input.name),
-    email: escapeHtml(input.email),
-    subject: escapeHtml(input.subject ?? (input.message.length > 80 ? `${input.message.slice(0, 80)}…` : input.message)),
-  };
-  return {
-    title: translate('notify.admin_contact_message.title', 'en'),
-    titleAr: translate('notify.admin_contact_message.title', 'ar'),
-    message: translate('notify.admin_contact_message.message', 'en', params),
-    messageAr: translate('notify.admin_contact_message.message', 'ar', params),
-  };
-}
-
 export async function receiveContactMessage(c: Context<AppEnv>, input: ContactInput): Promise<void> {
   const { db, config } = c.var;
   const ipHash = await hashIp(config.secretKey, clientIp(c));
@@ -134,26 +117,24 @@ export async function receiveContactMessage(c: Context<AppEnv>, input: ContactIn
     await db.batch([serialize, insert]);
     return;
   }
-  const texts = alertTexts(input);
-  // Every active account allowed to read the inbox, honouring its notification preferences (SPEC §7).
+  // SPEC-WAVE2 §11.4, §14.3: the row, the in-app admin_contact_message notifications and the mail to the
+  // holders of manage_contact_messages and ADMIN_ALERT_EMAIL (mail bucketed per 15 minutes), with the
+  // sender as Reply-To so an admin's answer goes to them. What the sender wrote is escaped in the alert.
   await db.batch([
     serialize,
     insert,
-    db.execute(sql`
-      INSERT INTO notifications (user_id, type, title, message, title_ar, message_ar, data)
-      SELECT u.id, 'admin_contact_message', ${texts.title}, ${texts.message}, ${texts.titleAr}, ${texts.messageAr},
-             ${JSON.stringify({ contact_message_id: id })}::jsonb
-      FROM users u JOIN roles r ON r.id = u.role_id
-      WHERE u.is_active
-        AND ('view_contact_messages' = ANY(r.permissions) OR r.name = 'super_admin')
-        AND (u.notification_preferences -> 'admin_contact_message') IS DISTINCT FROM 'false'::jsonb
-        AND EXISTS (SELECT 1 FROM contact_messages WHERE id = ${id}::uuid)`),
-    // SPEC-WAVE2 §11.4: the same alert by mail to inbox readers and ADMIN_ALERT_EMAIL (bucketed per 15 minutes).
     ...adminAlertStatements(db, c.var.config, {
       template: 'admin_contact_message',
       permission: 'manage_contact_messages',
       variables: { sender_name: input.name, subject: input.subject ?? '' },
       when: sql`EXISTS (SELECT 1 FROM contact_messages WHERE id = ${id}::uuid)`,
+      params: {
+        name: input.name,
+        email: input.email,
+        subject: input.subject ?? (message.length > 80 ? `${message.slice(0, 80)}…` : message),
+      },
+      data: { contact_message_id: id },
+      replyTo: input.email,
     }),
   ]);
 }

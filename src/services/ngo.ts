@@ -112,18 +112,6 @@ const adminNgoRequestItem = () =>
 
 // ─── applications ─────────────────────────────────────────────────────────────────────────────────
 
-/** Holders of manage_ngo_requests who should hear of a new application (in-app; one statement). */
-function alertReviewers(db: Database, requestId: string, organization: string) {
-  return db.execute(sql`
-    INSERT INTO notifications (user_id, type, title, message, title_ar, message_ar, data)
-    SELECT u.id, 'admin_ngo_request', 'New NGO application', ${`${organization} applied to join the NGO programme.`},
-           'طلب منظمة جديد', ${`تقدّمت ${organization} بطلب للانضمام إلى برنامج المنظمات.`},
-           ${JSON.stringify({ ngo_request_id: requestId })}::jsonb
-    FROM users u JOIN roles r ON r.id = u.role_id
-    WHERE u.is_active AND 'manage_ngo_requests' = ANY(r.permissions)
-      AND (u.notification_preferences -> 'admin_ngo_request') IS DISTINCT FROM 'false'::jsonb`);
-}
-
 export async function createNgoRequest(c: Context<AppEnv>, input: z.infer<typeof CreateNgoRequestBody>) {
   const { db, user } = c.var;
   const id = crypto.randomUUID();
@@ -143,13 +131,14 @@ export async function createNgoRequest(c: Context<AppEnv>, input: z.infer<typeof
           description: input.description ?? null,
         })
         .returning(),
-      alertReviewers(db, id, input.organization_name),
-      // SPEC-WAVE2 §11.4: reviewers and ADMIN_ALERT_EMAIL also hear by mail (bucketed per 15 minutes).
+      // SPEC-WAVE2 §11.4: reviewers hear in-app and by mail (mail bucketed per 15 minutes), ADMIN_ALERT_EMAIL by mail.
       ...adminAlertStatements(db, c.var.config, {
         template: 'admin_ngo_request',
         permission: 'manage_ngo_requests',
         variables: { organization: input.organization_name },
         when: sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`,
+        params: { organization: input.organization_name },
+        data: { ngo_request_id: id },
       }),
     ]);
     return serializeNgoRequest(inserted[0]!);

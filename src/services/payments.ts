@@ -133,13 +133,16 @@ export async function createPayment(c: Context<AppEnv>, input: CreatePaymentInpu
         INSERT INTO discount_redemptions (discount_code_id, user_id, payment_id, discount_usd)
         SELECT p.discount_code_id, p.user_id, p.id, p.discount_usd FROM payments p
         WHERE p.id = ${id} AND p.discount_code_id IS NOT NULL`),
-      // SPEC-WAVE2 §11.4: payment reviewers hear about it (bucketed per 15 minutes).
+      // SPEC-WAVE2 §11.4: payment reviewers hear about it in-app and by mail (mail bucketed per 15 minutes).
       ...adminAlertStatements(db, c.var.config, {
         template: 'admin_new_payment',
         permission: 'manage_payments',
         variables: { payer_email: user.email },
         variablesSql: sql`(SELECT jsonb_build_object('amount_usd', p.amount_usd::text) FROM payments p WHERE p.id = ${id})`,
         when: sql`EXISTS (SELECT 1 FROM payments p WHERE p.id = ${id})`,
+        params: { payer_email: user.email },
+        paramsSql: { amount_usd: sql`(SELECT p.amount_usd FROM payments p WHERE p.id = ${id})` },
+        data: { payment_id: id },
       }),
     ]);
     const result = placed.rows[0]!;

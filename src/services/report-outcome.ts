@@ -50,6 +50,9 @@ function notification(o: RunOutcome) {
 }
 
 export async function announceOutcome(db: Database, o: RunOutcome): Promise<void> {
+  // The admin alert names an error code only, never error text (SPEC-WAVE2 §11.11).
+  const errorCode = sql`COALESCE((SELECT s.error_code FROM analysis_sections s
+    WHERE s.analysis_id = ${o.analysisId} AND s.status = 'failed' AND s.error_code IS NOT NULL LIMIT 1), 'UNKNOWN')`;
   await db.batch([
     notify(db, notification(o)),
     // SPEC-WAVE2 §11.4: the owner's mail, once per tier (the cron sends it).
@@ -66,9 +69,11 @@ export async function announceOutcome(db: Database, o: RunOutcome): Promise<void
           template: 'admin_analysis_failed',
           permission: 'manage_analyses',
           variables: { analysis_id: o.analysisId },
-          variablesSql: sql`jsonb_build_object('error_code', COALESCE((SELECT s.error_code FROM analysis_sections s
-            WHERE s.analysis_id = ${o.analysisId} AND s.status = 'failed' AND s.error_code IS NOT NULL LIMIT 1), 'UNKNOWN'))`,
+          variablesSql: sql`jsonb_build_object('error_code', ${errorCode})`,
           when: sql`true`,
+          params: { analysis_id: o.analysisId },
+          paramsSql: { error_code: errorCode },
+          data: { analysis_id: o.analysisId },
         })),
     recordActivity(db, {
       userId: o.userId,

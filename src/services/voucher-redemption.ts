@@ -3,9 +3,10 @@
  * concurrency:
  *
  * 1. The LOOKUP (one statement): finds the voucher by code (upper-cased) and the caller's profile. An unknown
- *    code upserts the caller's failed-lookup counters (per user and per IP, hourly windows) in the same
- *    statement, so a refusal still commits its counter (§0.1); past 10 per user or 30 per IP every lookup is
- *    429 until the window ends. 404 for an unknown code; 400 `profile_incomplete`.
+ *    code counts a failed lookup through the gate discount codes use (`lookupGate`, services/code-lookups.ts:
+ *    per user and per IP, hourly windows, voucher counters of their own) in the same statement, so a refusal
+ *    still commits its counter (§0.1); past 10 per user or 30 per IP every lookup is 429 until the window
+ *    ends. 404 for an unknown code; 400 `profile_incomplete` (checked first, and not counted).
  * 2. The REDEMPTION (one db.batch = one transaction): lock the analysis and the voucher rows; guards (the
  *    caller's live, unlinked analysis → 404/409; the voucher still active, in its window, under its cap, its
  *    NGO approved, its funding as seen → 400 with the reason; not the caller's own NGO, not redeemed by the
@@ -20,19 +21,18 @@ import { sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { isCheckViolation, isUniqueViolation } from '../db/errors.js';
 import { enqueueUserMail } from '../email/outbox.js';
+import { creditsLowStatements } from '../email/events.js';
 import { AppError, fieldError, notFound, type ValidationIssue } from '../errors.js';
 import { clientIp } from '../http/context.js';
 import type { AppEnv } from '../types.js';
 import { recordActivity } from './activity.js';
 import { addPremiumSections, groupAnalysisRows, selectAnalysis, serializeAnalysis } from './analyses.js';
 import { failedGuard, guard, lockAnalysis } from './batch-guards.js';
+import { lookupGate, lookupRefused, voucherLookupKeys } from './code-lookups.js';
 import { bookEntriesFrom, isInsufficientBalance } from './ledger.js';
 import { voucherStateSql } from './ngo.js';
 import { notify } from './notify.js';
-import { rateLimited } from './rate-limit.js';
 import { integerSettingSql } from './settings-sql.js';
-
-export const LOOKUP_LIMITS = { perUser: 10, perIp: 30, windowSeconds: 3600 };
 
 interface LookupRow {
   blocked_until: string | null;
@@ -42,38 +42,23 @@ interface LookupRow {
   phone_missing: boolean;
 }
 
-const lookupKeys = (userId: string, ip: string) => ({ user: `voucher_lookup:user:${userId}`, ip: `voucher_lookup:ip:${ip}` });
-
+/**
+ * One statement: the voucher by code, the caller's profile, and the shared failed-lookup gate (code-lookups.ts)
+ * counting an unknown code — but not a lookup refused for an incomplete profile, which guesses nothing.
+ */
 async function lookUp(c: Context<AppEnv>, code: string): Promise<{ voucherId: string; funding: 'self' | 'sponsored' }> {
   const { db, user } = c.var;
-  const keys = lookupKeys(user.id, clientIp(c));
-  const window = sql`now() + make_interval(secs => ${LOOKUP_LIMITS.windowSeconds})`;
-  const upsert = (key: string) => sql`
-    INSERT INTO rate_limits (key, count, reset_at)
-    SELECT ${key}, 1, ${window} FROM state WHERE NOT state.blocked AND state.voucher_id IS NULL AND state.profile_ok
-    ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN rate_limits.reset_at <= now() THEN 1 ELSE rate_limits.count + 1 END,
-      reset_at = CASE WHEN rate_limits.reset_at <= now() THEN ${window} ELSE rate_limits.reset_at END
-    RETURNING 1`;
+  const unknownCode = sql`(SELECT voucher_id IS NULL AND NOT (full_name_missing OR phone_missing) FROM state)`;
   const result = await db.execute<LookupRow & Record<string, unknown>>(sql`
-    WITH counters AS (
-      SELECT key, count, reset_at FROM rate_limits WHERE key IN (${keys.user}, ${keys.ip}) AND reset_at > now()),
-    state AS (
+    WITH state AS (
       SELECT
-        EXISTS (SELECT 1 FROM counters WHERE (key = ${keys.user} AND count >= ${LOOKUP_LIMITS.perUser})
-                                          OR (key = ${keys.ip} AND count >= ${LOOKUP_LIMITS.perIp})) AS blocked,
-        (SELECT max(reset_at) FROM counters) AS reset_at,
         (SELECT id FROM ngo_vouchers WHERE code = ${code}) AS voucher_id,
         (SELECT funding FROM ngo_vouchers WHERE code = ${code}) AS funding,
         (SELECT full_name IS NULL OR btrim(full_name) = '' FROM users WHERE id = ${user.id}) AS full_name_missing,
-        (SELECT phone_number IS NULL OR btrim(phone_number) = '' FROM users WHERE id = ${user.id}) AS phone_missing,
-        (SELECT full_name IS NOT NULL AND btrim(full_name) <> '' AND phone_number IS NOT NULL AND btrim(phone_number) <> ''
-         FROM users WHERE id = ${user.id}) AS profile_ok),
-    hit_user AS (${upsert(keys.user)}),
-    hit_ip AS (${upsert(keys.ip)})
-    SELECT CASE WHEN state.blocked THEN state.reset_at END AS blocked_until, state.voucher_id, state.funding,
-           state.full_name_missing, state.phone_missing,
-           (SELECT count(*) FROM hit_user) + (SELECT count(*) FROM hit_ip) AS hits
+        (SELECT phone_number IS NULL OR btrim(phone_number) = '' FROM users WHERE id = ${user.id}) AS phone_missing),
+    ${lookupGate(voucherLookupKeys(user.id, clientIp(c)), unknownCode)}
+    SELECT (SELECT blocked_until FROM lookup_gate) AS blocked_until, state.voucher_id, state.funding,
+           state.full_name_missing, state.phone_missing
     FROM state`);
   const row = result.rows[0]!;
   if (row.full_name_missing || row.phone_missing) {
@@ -82,7 +67,8 @@ async function lookUp(c: Context<AppEnv>, code: string): Promise<{ voucherId: st
     if (row.phone_missing) issues.push({ path: 'phone_number', code: 'required', message: '' });
     throw new AppError('VALIDATION_ERROR', { message: 'ngo.profile_incomplete', details: { reason: 'profile_incomplete', issues } });
   }
-  if (row.blocked_until) throw rateLimited(row.blocked_until, 'ngo.too_many_lookups');
+  const blocked = lookupRefused(row.blocked_until, 'ngo.too_many_lookups');
+  if (blocked) throw blocked;
   if (!row.voucher_id) throw notFound('ngo.voucher_unknown');
   return { voucherId: row.voucher_id, funding: row.funding! };
 }
@@ -168,6 +154,8 @@ export async function redeemVoucher(c: Context<AppEnv>, analysisId: string, code
         userId: ngoUser,
         variablesSql: sql`(SELECT jsonb_build_object('idea', left(a.business_idea, 200)) FROM analyses a WHERE a.id = ${analysisId})`,
       }),
+      // §13.2 step 8, §11.8: the payer (the NGO when sponsored) is warned when this charge crossed the threshold.
+      ...creditsLowStatements(db, config, sponsored ? ngoUser : user.id, sql`t.id = ${chargeId}`),
       recordActivity(db, {
         userId: user.id,
         action: 'voucher_redeemed',

@@ -32,7 +32,7 @@ beforeAll(async () => {
         });
         app.post(
           '/api/__test/nested',
-          describeRoute({ operationId: 'testNested', summary: 'nested', description: 'A route of this test only.', tags: ['system'] }),
+          describeRoute({ operationId: 'testNested', summary: 'nested (a route of this test only)', tags: ['system'] }),
           body(z.strictObject({ a: z.strictObject({ b: z.number().int().min(1) }), list: z.array(z.string()).max(2) })),
           (c) => c.json(c.req.valid('json')),
         );

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { buildOpenApiDocument, collectRoutes } from '../../src/http/openapi.js';
+import { OPERATION_DESCRIPTIONS } from '../../src/http/operation-docs.js';
 import { TAGS } from '../../src/http/route-meta.js';
 import { createTestApp, type TestApp } from '../support/harness.js';
 
@@ -26,12 +27,17 @@ const operations = () =>
 const NO_CLIENT_ERRORS = ['GET /api', 'GET /api/health', 'GET /api/settings', 'GET /api/landing-stats', 'GET /api/openapi.json', 'GET /api/docs'];
 
 describe('operations', () => {
-  it('every route has describe() with an operationId and a description', () => {
+  it('every route has describe() with an operationId, and a description in src/http/operation-docs.ts', () => {
     const routes = collectRoutes(createApp());
     const missing = routes
-      .filter((r) => !r.describe?.operationId || !r.describe.description?.trim())
-      .map((r) => `${r.method} ${r.path}: ${!r.describe ? 'no describe()' : !r.describe.operationId ? 'no operationId' : 'no description'}`);
-    expect(missing, `operations to complete in their describe({...}):\n${missing.join('\n')}`).toEqual([]);
+      .filter((r) => !r.describe?.operationId || !OPERATION_DESCRIPTIONS[r.describe.operationId]?.trim())
+      .map((r) => `${r.method} ${r.path}: ${!r.describe ? 'no describe()' : !r.describe.operationId ? 'no operationId' : `no description for ${r.describe.operationId}`}`);
+    expect(missing, `operations to complete:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('every description in src/http/operation-docs.ts belongs to an operation (none left behind by a rename)', () => {
+    const ids = new Set(collectRoutes(createApp()).map((r) => r.describe?.operationId));
+    expect(Object.keys(OPERATION_DESCRIPTIONS).filter((id) => !ids.has(id))).toEqual([]);
   });
 
   it('operationIds are camelCase and unique', () => {

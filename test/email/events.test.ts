@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, registerUser, userWithPermissions, type TestApp, type TestUser } from '../support/harness.js';
 import { createAnalysis } from '../api/content/helpers.js';
 import { seededCatalog, submitPayment } from '../api/economy/helpers.js';
-import { ADMIN } from '../support/harness.js';
+import { ADMIN, loginAdmin } from '../support/harness.js';
 
 let t: TestApp;
 let accountant: TestUser;
@@ -62,6 +62,45 @@ describe('credits_low', () => {
     const warnings = await lowWarnings(user);
     expect(warnings.mails).toHaveLength(1);
     expect(warnings.notes).toBe(1);
+  });
+
+  it("a voucher redemption's charge that crosses the threshold warns its payer: the beneficiary (self), the NGO (sponsored)", async () => {
+    const admin = await loginAdmin(t);
+    const ngo = await registerUser(t);
+    const request = await t.request('POST', '/api/ngo/requests', {
+      token: ngo.token,
+      body: { organization_name: 'Homs Futures', organization_type: 'charity', contact_name: 'Rania', contact_email: 'rania@futures.example', contact_phone: '+963 31 555' },
+    });
+    expect(request.status, request.text).toBe(201);
+    expect((await t.request('POST', `/api/ngo/requests/${request.body.data.id}/approve`, { token: admin.token, body: {} })).status).toBe(200);
+
+    const redeem = async (funding: 'self' | 'sponsored') => {
+      const voucher = await t.request('POST', '/api/ngo/vouchers', { token: ngo.token, body: { name: `Cohort ${funding}`, funding, max_redemptions: 5 } });
+      expect(voucher.status, voucher.text).toBe(201);
+      const founder = await registerUser(t); // 3 credits, threshold 2, cost 1
+      expect((await t.request('PUT', '/api/auth/me', { token: founder.token, body: { full_name: 'Sami', phone_number: '+963 11 333' } })).status).toBe(200);
+      const analysis = await createAnalysis(t, founder);
+      const res = await t.request('POST', `/api/analyses/${analysis.id}/redeem-voucher`, {
+        token: founder.token,
+        body: { code: voucher.body.data.code, ngo_consent: true },
+      });
+      expect(res.status, res.text).toBe(200);
+      return founder;
+    };
+
+    const selfFunded = await redeem('self'); // the beneficiary pays: 3 → 2 crosses
+    const own = await lowWarnings(selfFunded);
+    expect(own.notes).toBe(1);
+    expect(own.mails).toHaveLength(1);
+    const charge = await t.db.execute<any>(sql`SELECT id FROM transactions WHERE user_id = ${selfFunded.id} AND type = 'analysis_charge'`);
+    expect(own.mails[0].event_key).toBe(`credits_low:${charge.rows[0].id}`);
+    expect(await lowWarnings(ngo)).toEqual({ mails: [], notes: 0 });
+
+    const beneficiary = await redeem('sponsored'); // the NGO pays: its 3 → 2 crosses; the beneficiary is not charged
+    expect(await lowWarnings(beneficiary)).toEqual({ mails: [], notes: 0 });
+    const payer = await lowWarnings(ngo);
+    expect(payer.notes).toBe(1);
+    expect(payer.mails).toHaveLength(1);
   });
 });
 

@@ -273,7 +273,11 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask (target: $kind)', ({ 
     expect(codes.find((c) => c.code === 'BOTH')).toMatchObject({ discount_percent: 5, discount_amount: null });
     const redemptions = await all(sql`SELECT status FROM discount_redemptions ORDER BY status`);
     expect(redemptions.map((r) => r.status)).toEqual(['confirmed', 'confirmed']);
-    expect(await all(sql`SELECT source_id, reason FROM import_archive WHERE reason = 'currency_detail'`)).toHaveLength(2);
+    // SYP (and carol's lower-case 'syp') now map onto the imported currency: nothing archived, the §12.1 columns filled.
+    expect(await all(sql`SELECT source_id, reason FROM import_archive WHERE reason = 'currency_detail'`)).toHaveLength(0);
+    expect(bob).toMatchObject({ currency_code: 'SYP', exchange_rate: '12000.000000', currency_decimals: 2, currency_amount_minor: '11988000' });
+    expect(rejected).toMatchObject({ currency_code: 'SYP', currency_amount_minor: '500' });
+    expect(alice).toMatchObject({ currency_code: 'USD', exchange_rate: '1.000000', currency_amount_minor: '999' });
     // bob: 9.99 USD × 12000 = 119880 SYP, consistent; carol's rejected one says 5 SYP: flagged
     expect(dryReport.problems.filter((p) => p.reason === 'currency_amount_mismatch')).toEqual([
       { table: 'payments', source_id: 'p0000000-0000-4000-8000-000000000003', reason: 'currency_amount_mismatch', detail: 'SYP' },

@@ -322,3 +322,124 @@ export async function addRefusedRows(db: SourceDatabase) {
 export async function removeRefusedRows(db: SourceDatabase) {
   await db.query(`DELETE FROM users WHERE id IN ('dup00000-0000-4000-8000-000000000001', 'neg00000-0000-4000-8000-000000000001')`);
 }
+
+// ── Wave-2 tables (SPEC-WAVE2 §16.3: currencies, NGO programme, public site), realistic and hostile ──
+export const W2 = {
+  eur: 'y0000000-0000-4000-8000-000000000003',
+  euro: 'y0000000-0000-4000-8000-000000000004',
+  tryZero: 'y0000000-0000-4000-8000-000000000005',
+  aed: 'y0000000-0000-4000-8000-000000000006',
+  eurCase: 'y0000000-0000-4000-8000-000000000007',
+  gbp: 'y0000000-0000-4000-8000-000000000008',
+  payJodLate: 'p0000000-0000-4000-8000-000000000011',
+  payJodEarly: 'p0000000-0000-4000-8000-000000000012',
+  payTry: 'p0000000-0000-4000-8000-000000000013',
+  payBadCode: 'p0000000-0000-4000-8000-000000000014',
+  payEurNoRate: 'p0000000-0000-4000-8000-000000000015',
+  reqAlice: 'q0000000-0000-4000-8000-000000000001',
+  reqBobOld: 'q0000000-0000-4000-8000-000000000002',
+  reqBobNew: 'q0000000-0000-4000-8000-000000000003',
+  reqCarolShort: 'q0000000-0000-4000-8000-000000000004',
+  reqCarolWeird: 'q0000000-0000-4000-8000-000000000006',
+  vOver: 'v0000000-0000-4000-8000-000000000001',
+  vZero: 'v0000000-0000-4000-8000-000000000002',
+  vWindow: 'v0000000-0000-4000-8000-000000000003',
+  vOrphan: 'v0000000-0000-4000-8000-000000000004',
+  vBadCode: 'v0000000-0000-4000-8000-000000000005',
+  vCase: 'v0000000-0000-4000-8000-000000000006',
+  W1: 'a0000000-0000-4000-8000-0000000000b1',
+  W2: 'a0000000-0000-4000-8000-0000000000b2',
+  W3: 'a0000000-0000-4000-8000-0000000000b3',
+  W4: 'a0000000-0000-4000-8000-0000000000b4',
+  W5: 'a0000000-0000-4000-8000-0000000000b5',
+  W6: 'a0000000-0000-4000-8000-0000000000b6',
+  partnerOk: 'pa000000-0000-4000-8000-000000000001',
+  partnerHttp: 'pa000000-0000-4000-8000-000000000002',
+  partnerColour: 'pa000000-0000-4000-8000-000000000003',
+  partnerNoLogo: 'pa000000-0000-4000-8000-000000000004',
+  partnerSvg: 'pa000000-0000-4000-8000-000000000005',
+  socialOk: 'so000000-0000-4000-8000-000000000001',
+  socialHttp: 'so000000-0000-4000-8000-000000000002',
+  socialIcon: 'so000000-0000-4000-8000-000000000003',
+  socialScript: 'so000000-0000-4000-8000-000000000004',
+  msgRead: 'cm000000-0000-4000-8000-000000000001',
+  msgLong: 'cm000000-0000-4000-8000-000000000002',
+  msgShort: 'cm000000-0000-4000-8000-000000000003',
+  msgBadEmail: 'cm000000-0000-4000-8000-000000000004',
+  msgLongName: 'cm000000-0000-4000-8000-000000000005',
+} as const;
+export const VOUCHER_CODE = 'SYRIANRELI_123';
+export const CONTACT_BODY = 'مرحبا، أود معرفة المزيد عن باقات الأسعار.';
+
+/** Adds the wave-2 rows on top of `fillFixture` (its users alice, bob, carol, dave and the admin). */
+export async function fillWave2Fixture(db: SourceDatabase, options: { adminEmail: string }) {
+  const cur = (id: string, code: string, rate: number, extra: Record<string, unknown> = {}) =>
+    insert(db, 'currencies', { id, code, name: `${code} name`, symbol: code.slice(0, 3), exchange_rate: rate, is_default: false, is_active: true, sort_order: 5, created_at: '2025-12-25 10:00:00', updated_at: '2026-01-02 10:00:00', ...extra });
+  await cur(W2.eur, 'eur', 0.92, { name: 'Euro', name_ar: 'يورو', symbol: '€', sort_order: 2 });
+  await cur(W2.euro, 'EURO', 0.92);
+  await cur(W2.tryZero, 'TRY', 0);
+  await cur(W2.aed, 'AED', 3.6725, { is_default: true }); // a second active default next to USD
+  await cur(W2.eurCase, 'Eur', 0.93, { created_at: '2025-12-26 10:00:00' });
+  await cur(W2.gbp, 'GBP', 0.7912345678, { is_active: false });
+
+  const pay = (id: string, extra: Record<string, unknown>) =>
+    insert(db, 'payments', { id, user_email: 'dave@example.com', amount_usd: 10, credits: 10, payment_method: 'Bank Transfer', status: 'approved', approved_by: options.adminEmail, approved_at: '2026-01-03 10:00:00', created_at: '2026-01-03 09:00:00', ...extra });
+  await pay(W2.payJodLate, { currency_code: 'JOD', currency_amount: 7.09, exchange_rate: 0.709 }); // JOD: no currency row
+  await pay(W2.payJodEarly, { currency_code: 'jod', currency_amount: 7, exchange_rate: 0.7, created_at: '2026-01-02 09:00:00' });
+  await pay(W2.payTry, { currency_code: 'TRY', currency_amount: 320, exchange_rate: 32 }); // TRY's row has rate 0
+  await pay(W2.payBadCode, { currency_code: 'US$', currency_amount: 10, exchange_rate: 1 });
+  await pay(W2.payEurNoRate, { currency_code: 'eur', currency_amount: 9.2, exchange_rate: null });
+
+  const req = (id: string, userId: string, extra: Record<string, unknown>) =>
+    insert(db, 'ngo_requests', {
+      id, user_id: userId, organization_name: 'Syrian Relief Network', organization_type: 'charity', contact_name: 'Rami Haddad', contact_email: 'Info@Relief.Example.org',
+      contact_phone: '+963 11 222 3333', website: 'https://relief.example.org', description: 'نساعد الشباب على بدء مشاريعهم.', status: 'pending',
+      created_at: '2026-01-08 10:00:00', updated_at: '2026-01-08 10:00:00', ...extra,
+    });
+  await req(W2.reqAlice, ID.alice, { status: 'approved', reviewed_by: options.adminEmail.toUpperCase(), reviewed_at: '2026-01-08 12:00:00', admin_notes: 'ok' });
+  await req(W2.reqBobOld, ID.bob, { organization_type: 'Religious Org', website: 'http://bob.example.com', created_at: '2026-01-09 10:00:00' });
+  await req(W2.reqBobNew, ID.bob, { organization_name: 'Bob Foundation', organization_type: 'foundation', status: 'approved', created_at: '2026-01-10 10:00:00' });
+  await req(W2.reqCarolShort, ID.carol, { organization_name: 'X', status: 'rejected' });
+  await req(W2.reqCarolWeird, ID.carol, { status: 'on hold', description: 'و'.repeat(2500), contact_phone: 'call the office' });
+
+  const voucher = (id: string, requestId: string, code: string, extra: Record<string, unknown>) =>
+    insert(db, 'project_vouchers', { id, ngo_request_id: requestId, code, name: `Programme ${code}`, is_active: true, created_at: '2026-01-08 13:00:00', updated_at: '2026-01-08 13:00:00', ...extra });
+  await voucher(W2.vOver, W2.reqAlice, VOUCHER_CODE, { linked_ideas_count: 2, activation_start: '2026-01-01', activation_end: '2026-12-31' });
+  await voucher(W2.vZero, W2.reqAlice, 'voucher_042', { linked_ideas_count: 0 });
+  await voucher(W2.vWindow, W2.reqAlice, 'VOUCHER_043', { linked_ideas_count: 5, activation_start: '2026-06-01', activation_end: '2026-02-01' });
+  await voucher(W2.vOrphan, W2.reqCarolShort, 'CAROL_001', { linked_ideas_count: 3 });
+  await voucher(W2.vBadCode, W2.reqBobNew, 'a b!', { linked_ideas_count: 3 });
+  await voucher(W2.vCase, W2.reqBobNew, 'Voucher_042', { linked_ideas_count: 3, created_at: '2026-01-09 13:00:00' });
+
+  const linked = (id: string, email: string, voucherId: string, createdAt: string, extra: Record<string, unknown> = {}) =>
+    insert(db, 'analyses', { id, user_email: email, business_idea: 'ورشة لإصلاح الهواتف في حلب', report_type: 'premium', report_language: 'arabic', status: 'completed', voucher_id: voucherId, is_ngo_favourite: false, is_ngo_archived: false, created_at: createdAt, updated_at: createdAt, ...extra });
+  await linked(W2.W1, '  Alice@Example.COM ', W2.vOver, '2026-01-11 10:00:00', { is_ngo_favourite: true });
+  await linked(W2.W2, 'bob@example.com', W2.vOver, '2026-01-12 10:00:00', { is_ngo_archived: true });
+  await linked(W2.W3, 'dave@example.com', W2.vOver, '2026-01-13 10:00:00'); // the third on a cap of 2 (upstream race)
+  await linked(W2.W4, 'dave@example.com', W2.vWindow, '2026-01-14 10:00:00');
+  await linked(W2.W5, 'dave@example.com', W2.vWindow, '2026-01-15 10:00:00'); // same (voucher, user) again
+  await linked(W2.W6, 'Carol@Example.com', W2.vOrphan, '2026-01-16 10:00:00'); // its voucher's request is not imported
+
+  const partner = (id: string, name: string, extra: Record<string, unknown>) =>
+    insert(db, 'partners', { id, name, name_ar: `شريك ${name}`, logo_url: 'https://cdn.example.com/logo.png', website_url: 'https://partner.example.org', color: '1A2B3C', display_order: 1, is_active: true, created_at: '2025-12-23 10:00:00', ...extra });
+  await partner(W2.partnerOk, 'Syrian Startups', {});
+  await partner(W2.partnerHttp, 'Old Partner', { website_url: 'http://old.example.com/about', display_order: 2 });
+  await partner(W2.partnerColour, 'Bad Colour', { color: 'purple', display_order: 3 });
+  await partner(W2.partnerNoLogo, 'No Logo', { logo_url: null, name_ar: null, display_order: 4 });
+  await partner(W2.partnerSvg, 'Scripted Logo', { logo_url: 'data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+', display_order: 5 });
+
+  const social = (id: string, platform: string, extra: Record<string, unknown>) =>
+    insert(db, 'social_media', { id, platform, url: `https://${platform.toLowerCase()}.com/planlyze`, icon: platform, display_order: 1, is_active: true, created_at: '2025-12-23 10:00:00', ...extra });
+  await social(W2.socialOk, 'Facebook', { hover_color: 'hover:bg-blue-600 hover:border-blue-600' });
+  await social(W2.socialHttp, 'Twitter', { url: 'http://twitter.com/planlyze', display_order: 2 });
+  await social(W2.socialIcon, 'Instagram', { icon: 'fa-instagram', hover_color: 'hover:bg-pink-500"><script>alert(1)</script>', display_order: 3 });
+  await social(W2.socialScript, 'Evil', { url: 'javascript:alert(1)', display_order: 4 });
+
+  const message = (id: string, extra: Record<string, unknown>) =>
+    insert(db, 'contact_messages', { id, name: 'Sami', email: 'sami@example.com', message: CONTACT_BODY, is_read: false, email_sent: true, created_at: '2026-01-04 10:00:00', ...extra });
+  await message(W2.msgRead, { email: ' Sami@Example.COM ', is_read: true });
+  await message(W2.msgLong, { name: 'Long', email: 'long@example.com', message: `${'long message '.repeat(500)}END` });
+  await message(W2.msgShort, { name: 'Short', message: 'hi' });
+  await message(W2.msgBadEmail, { name: 'Bad', email: 'not-an-email' });
+  await message(W2.msgLongName, { name: 'N'.repeat(250), email: 'names@example.com' });
+}

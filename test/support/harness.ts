@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { createApp } from '../../src/app.js';
+import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createDb, type Database } from '../../src/db/client.js';
 import { seedDatabase } from '../../src/db/seed.js';
@@ -75,7 +76,7 @@ export async function createTestApp(envOverrides: Record<string, string> = {}, o
   const config = parseConfig(env);
   const db = createDb(config.databaseUrl);
   await seedDatabase(db, config);
-  const app = createApp();
+  const app = createApp({ openApiDocument: buildOpenApiDocument });
   options.extend?.(app);
 
   async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {

@@ -2,11 +2,16 @@
  * `wrangler dev` runs the real Worker (src/index.ts in workerd) against the local Neon-compatible
  * endpoint served over HTTP — the set-up `npm run dev` builds — and serves health, register, login
  * and me over real HTTP. The endpoint's counter proves the Worker's queries went through it, and that
- * GET /api/auth/me costs one round trip on workerd too.
+ * GET /api/auth/me costs one round trip on workerd too. GET /api/openapi.json is the static asset
+ * wrangler.toml's [build] generates (scripts/build-worker-assets.ts), equal to what the app builds on Node,
+ * and GET /api/docs (served by the Worker itself) points at it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
+import { createApp } from '../../src/app.js';
 import { createDb } from '../../src/db/client.js';
+import { buildOpenApiDocument } from '../../src/http/openapi.js';
+import { APP_VERSION } from '../../src/version.js';
 import { seedDatabase } from '../../src/db/seed.js';
 import { serveSqlEndpoint, type SqlHttpServer } from '../../src/local/http-server.js';
 import { localDatabaseUrl } from '../../src/local/neon-local.js';
@@ -66,5 +71,19 @@ describe('wrangler dev → local SQL endpoint over HTTP', () => {
     const anonymous = await call('GET', '/api/auth/me');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toMatchObject({ success: false, error_code: 'AUTHENTICATION_ERROR' });
+  });
+
+  it('GET /api/openapi.json is the document the app builds on Node, served as a static asset; /api/docs uses it', async () => {
+    const res = await fetch(`${worker.url}/api/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Served without running the Worker: none of the app's per-request headers.
+    expect(res.headers.get('x-request-id')).toBeNull();
+    expect(await res.json()).toEqual(buildOpenApiDocument(createApp(), { version: APP_VERSION }));
+
+    const docs = await fetch(`${worker.url}/api/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('/api/openapi.json');
   });
 });

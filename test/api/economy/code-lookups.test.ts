@@ -2,10 +2,12 @@
  * SPEC-WAVE2 §0.1 "Code lookups are rate-limited everywhere": unknown discount codes count failed lookups
  * per user (10 / hour) and per IP (30 / hour) across POST /discount-codes/validate, POST /payments/quote and
  * POST /payments; past a limit every code lookup of that caller is a 429 with Retry-After, a refused lookup
- * still counts, and buying without a code is never blocked.
+ * still counts, and buying without a code is never blocked. Voucher codes (POST /analyses/:id/redeem-voucher,
+ * §13.2) go through the same gate with counters of their own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, loginAdmin, registerUser, type TestApp, type TestUser } from '../../support/harness.js';
+import { createAnalysis } from '../content/helpers.js';
 import { createDiscount, seededCatalog, submitPayment, uniqueCode, type Catalog } from './helpers.js';
 
 let t: TestApp;
@@ -74,6 +76,52 @@ describe('failed discount-code lookups', () => {
     const newcomer = await registerUser(t);
     expect((await validate(newcomer, realCode, ip)).status).toBe(429);
     expect((await validate(newcomer, realCode, freshIp())).status).toBe(200);
+  });
+});
+
+describe('failed voucher-code lookups (the same gate, its own counters)', () => {
+  const completeProfile = async (user: TestUser) =>
+    expect((await t.request('PUT', '/api/auth/me', { token: user.token, body: { full_name: 'Omar', phone_number: '+963 11 222' } })).status).toBe(200);
+  /** A beneficiary with a complete profile (or not) and an analysis to redeem on. */
+  async function beneficiary(complete = true) {
+    const user = await registerUser(t);
+    if (complete) await completeProfile(user);
+    return { user, analysisId: (await createAnalysis(t, user)).id as string };
+  }
+  const redeem = (b: { user: TestUser; analysisId: string }, code: string, ip: string) =>
+    t.request('POST', `/api/analyses/${b.analysisId}/redeem-voucher`, {
+      token: b.user.token,
+      headers: { 'x-forwarded-for': ip },
+      body: { code, ngo_consent: true },
+    });
+
+  it('30 unknown voucher codes from one IP block every user of that IP (429 with Retry-After); other IPs are not blocked', async () => {
+    const ip = freshIp();
+    for (let u = 0; u < 3; u++) {
+      const b = await beneficiary();
+      for (let i = 0; i < 10; i++) expect((await redeem(b, uniqueCode('NOPE'), ip)).status).toBe(404);
+    }
+    const newcomer = await beneficiary();
+    const blocked = await redeem(newcomer, uniqueCode('NOPE'), ip);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(3000);
+    expect((await redeem(newcomer, uniqueCode('NOPE'), freshIp())).status).toBe(404);
+  });
+
+  it('a lookup refused for an incomplete profile is not counted; discount and voucher guesses do not block each other', async () => {
+    const ip = freshIp();
+    const bare = await beneficiary(false);
+    for (let i = 0; i < 12; i++) expect((await redeem(bare, uniqueCode('NOPE'), ip)).status).toBe(400);
+    await completeProfile(bare.user);
+    expect((await redeem(bare, uniqueCode('NOPE'), ip)).status).toBe(404);
+
+    const guesser = await beneficiary();
+    const other = freshIp();
+    for (let i = 0; i < 10; i++) expect((await validate(guesser.user, uniqueCode('NOPE'), other)).status).toBe(404);
+    expect((await validate(guesser.user, realCode, other)).status).toBe(429);
+    expect((await redeem(guesser, uniqueCode('NOPE'), other)).status).toBe(404);
+    for (let i = 0; i < 9; i++) expect((await redeem(guesser, uniqueCode('NOPE'), other)).status).toBe(404);
+    expect((await redeem(guesser, uniqueCode('NOPE'), other)).status).toBe(429);
   });
 });
 

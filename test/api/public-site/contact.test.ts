@@ -177,7 +177,8 @@ describe('POST /contact: spam', () => {
 });
 
 describe('POST /contact: the admin alert', () => {
-  it('notifies every active holder of view_contact_messages, escaping what the sender wrote', async () => {
+  it('notifies every active holder of manage_contact_messages (SPEC-WAVE2 §11.4), escaping what the sender wrote', async () => {
+    const manager = await userWithPermissions(t, ['view_contact_messages', 'manage_contact_messages']);
     const reader = await userWithPermissions(t, ['view_contact_messages']);
     const bystander = await registerUser(t);
     const body = valid({ name: '<script>alert(1)</script>', subject: '<img src=x onerror=alert(2)>' });
@@ -186,7 +187,8 @@ describe('POST /contact: the admin alert', () => {
     const alerts = await alertsFor(row!.id);
     const recipients = alerts.map((a) => a.user_id);
     expect(recipients).toContain(admin.id);
-    expect(recipients).toContain(reader.id);
+    expect(recipients).toContain(manager.id);
+    expect(recipients).not.toContain(reader.id);
     expect(recipients).not.toContain(bystander.id);
     for (const alert of alerts) {
       expect(alert.message).not.toMatch(/<script|<img/);
