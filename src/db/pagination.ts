@@ -153,8 +153,8 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
  *   while the API answered `JSON.stringify(JSON.parse(…))` (`1.5`, integer-like keys moved first, nested values
  *   compact); an exact copy would need a recursive SQL function that reimplements JavaScript's number printing
  *   (flat objects of strings and booleans are exact: `jsonbFlatObject`);
- * - items computed from the code's email registry — email-outbox (`secret_variables`, plus free-form
- *   `variables` jsonb) and email-templates (`is_product`, and `variables` parsed from the template texts).
+ * - email-outbox: free-form `variables` jsonb (numbers included), beside `secret_variables` from the code's
+ *   email registry.
  * `GET /ngo/vouchers/{id}/analyses` (services/ngo-reports.ts) is a hand-written batch, not readPage: its
  * items carry numbers read out of stored report JSON, of any magnitude, where `jsNumber` is exact only
  * from 1e-6 to 1e21.

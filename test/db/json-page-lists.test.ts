@@ -17,6 +17,7 @@ import {
   contactMessages,
   discountCodes,
   discountRedemptions,
+  emailTemplates,
   legacyTransactions,
   ngoRequests,
   ngoVouchers,
@@ -31,6 +32,7 @@ import { serializeAdminUserListItem } from '../../src/schemas/admin-user.js';
 import { toIso } from '../../src/schemas/common.js';
 import { serializeCompetitor } from '../../src/schemas/competitor.js';
 import { serializeDiscount } from '../../src/schemas/discount.js';
+import { serializeTemplate } from '../../src/schemas/email-template.js';
 import { usd } from '../../src/schemas/money.js';
 import { serializeReferral } from '../../src/schemas/referral.js';
 import { serializeConversation } from '../../src/services/conversations.js';
@@ -225,6 +227,12 @@ beforeAll(async () => {
         }));
         return paginated(c, page.items, page.pagination);
       });
+      app.get('/test/mapped/email-templates', async (c) => {
+        const page = await mappedPage(c, (q: any) => q.from(emailTemplates), undefined,
+          { created_at: emailTemplates.createdAt, updated_at: emailTemplates.updatedAt, template_key: emailTemplates.templateKey, name: emailTemplates.name },
+          emailTemplates.id, getTableColumns(emailTemplates), serializeTemplate);
+        return paginated(c, page.items, page.pagination);
+      });
       app.get('/test/mapped/users', async (c) => {
         const { window, sort, order } = listInput(c);
         const where = c.req.query('q') ? sql`${users.email} ILIKE ${`%${c.req.query('q')}%`}` : undefined;
@@ -348,6 +356,18 @@ beforeAll(async () => {
         now() - make_interval(secs => ${i * 0.7777777}))`);
   }
 
+  // Email templates of the admins' own (not in the registry): placeholders spaced with JavaScript's whitespace
+  // (NBSP, em space, BOM), repeated, across texts, malformed, too long, none; the seeded product templates too.
+  const templates: [string, string, string, string][] = [
+    ['{{ name }} and {{name}}', '{{\u00a0city\u2003}} — "مدينة"', `{{{x}}} {{ 9bad }} {{a.b_c}} {{${'n'.repeat(64)}}} {{${'m'.repeat(70)}}}`, 'then {{name}} {{\ufeffz}} {{city}}'],
+    ['Plain subject', 'موضوع', 'No placeholders at all', '{{ }} {{}} {x}'],
+    ['{{\u2028line}}', '{{\ttab}}', '{{\u180enot_js_space}}', '{{b}}{{a}}{{b}}'],
+  ];
+  for (const [i, [subjectEn, subjectAr, bodyEn, bodyAr]] of templates.entries()) {
+    await t.db.execute(sql`INSERT INTO email_templates (template_key, name, subject_en, subject_ar, body_en, body_ar, description, is_active)
+      VALUES (${`custom_${i}`}, ${AWKWARD[i]}, ${subjectEn}, ${subjectAr}, ${bodyEn}, ${bodyAr}, ${i ? null : AWKWARD[1]}, ${i !== 1})`);
+  }
+
   // Competitor catalog: awkward names, several industries, optional fields empty.
   for (const body of [{ name: AWKWARD[1], country: 'SY', industries: ['Food', 'Tech "x"'], description: AWKWARD[0], website_url: 'https://example.com/a?b=c&d' }, { name: 'Plain' }]) {
     const res = await t.request('POST', '/api/competitors', { token: admin.token, body });
@@ -438,6 +458,12 @@ const LISTS: { name: string; path: () => string; mapped: () => string; queries: 
     path: () => '/api/api-request-logs?x',
     mapped: () => '/test/mapped/api-request-logs?x',
     queries: ['', '&per_page=1&page=2', '&per_page=1&page=9', '&sort=duration_ms&order=asc'],
+  },
+  {
+    name: 'GET /api/email-templates (product and custom)',
+    path: () => '/api/email-templates?x',
+    mapped: () => '/test/mapped/email-templates?x',
+    queries: ['&per_page=100', '&per_page=2&page=2', '&per_page=2&page=99', '&sort=template_key&order=asc&per_page=100', '&sort=name'],
   },
   {
     name: 'GET /api/users (searched)',
