@@ -155,9 +155,6 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
  *   (flat objects of strings and booleans are exact: `jsonbFlatObject`);
  * - email-outbox: free-form `variables` jsonb (numbers included), beside `secret_variables` from the code's
  *   email registry.
- * `GET /ngo/vouchers/{id}/analyses` (services/ngo-reports.ts) is a hand-written batch, not readPage: its
- * items carry numbers read out of stored report JSON, of any magnitude, where `jsNumber` is exact only
- * from 1e-6 to 1e21.
  * The analyses list keeps its mapped twin (services/analysis-list.ts listAnalysesMapped) only as the
  * reference that test/db/json-page.test.ts and the bench compare with.
  */

@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { requirePermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError, notFound } from '../errors.js';
-import { created, ok, paginated, paginatedJson } from '../http/envelope.js';
+import { created, ok, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
@@ -282,8 +282,7 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(LinkedAnalysesQuery),
     async (c) => {
       const q = c.req.valid('query');
-      const { rows, pagination } = await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q);
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q));
     },
   )
   .get(

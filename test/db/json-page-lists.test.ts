@@ -40,7 +40,7 @@ import { serializeAdminNgoRequest } from '../../src/services/ngo.js';
 import { serializeShare } from '../../src/services/report-shares.js';
 import { selectAdminUsers, toAuthUser } from '../../src/services/user-admin.js';
 import { serializeVoucher, voucherColumns } from '../../src/services/vouchers.js';
-import { orderBy, readPage, withTotal } from '../../src/db/pagination.js';
+import { orderBy, paginationOf, readPage, withTotal } from '../../src/db/pagination.js';
 import { paginated } from '../../src/http/envelope.js';
 import { pageWindow } from '../../src/http/pagination.js';
 import { serializeTransaction, transactionFields } from '../../src/schemas/ledger.js';
@@ -57,6 +57,7 @@ let user: TestUser;
 let analysisId: string;
 let discountId: string;
 let ngoRequestId: string;
+let voucherId: string;
 
 /** Text that JSON escapes: quotes, backslashes, control characters, Arabic, emoji, line separators. */
 const AWKWARD = [
@@ -233,6 +234,31 @@ beforeAll(async () => {
           emailTemplates.id, getTableColumns(emailTemplates), serializeTemplate);
         return paginated(c, page.items, page.pagination);
       });
+      app.get('/test/mapped/ngo/vouchers/:id/analyses', async (c) => {
+        // services/ngo-reports.ts before issue 16 (the access checks aside: the caller is the NGO).
+        const { window } = listInput(c);
+        const ngoId = sql`(SELECT id FROM ngo_requests WHERE user_id = ${user.id} AND status = 'approved' LIMIT 1)`;
+        const FROM = sql`FROM ngo_voucher_redemptions r JOIN ngo_vouchers v ON v.id = r.voucher_id JOIN analyses a ON a.id = r.analysis_id
+          JOIN users u ON u.id = r.user_id LEFT JOIN analysis_sections o ON o.analysis_id = a.id AND o.section = 'overview' AND o.status = 'completed'`;
+        const where = sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId} AND r.voucher_id = ${c.req.param('id')}
+          ${c.req.query('include_archived') === 'true' ? sql`` : sql`AND NOT r.is_archived`}`;
+        const page = await c.var.db.execute<Record<string, unknown>>(sql`
+          SELECT a.id AS analysis_id, left(a.business_idea, 280::int) AS business_idea, a.industry, a.report_type, a.status, a.created_at, a.market_fit_score,
+            (o.content ->> 'time_to_build_months')::numeric AS time_to_build_months, (o.content ->> 'competitors_count')::numeric AS competitors_count,
+            (o.content ->> 'starting_cost_usd')::numeric AS starting_cost_usd, r.is_favourite, r.is_archived, r.created_at AS linked_at,
+            r.consented_at IS NOT NULL AS consented, u.full_name, u.email, u.phone_number, count(*) OVER () AS total
+          ${FROM} WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT ${window.limit} OFFSET ${window.offset}`);
+        const counted = await c.var.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n ${FROM} WHERE ${where}`);
+        const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+        const items = page.rows.map((row) => ({
+          analysis_id: row.analysis_id, business_idea: row.business_idea, industry: row.industry ?? null, report_type: row.report_type, status: row.status,
+          created_at: toIso(row.created_at as string)!, market_fit_score: num(row.market_fit_score), time_to_build_months: num(row.time_to_build_months),
+          competitors_count: num(row.competitors_count), starting_cost_usd: num(row.starting_cost_usd), is_favourite: row.is_favourite === true,
+          is_archived: row.is_archived === true, linked_at: toIso(row.linked_at as string)!,
+          beneficiary: row.consented === true ? { full_name: row.full_name ?? null, email: row.email, phone_number: row.phone_number ?? null } : { full_name: null, email: null, phone_number: null },
+        }));
+        return paginated(c, items, paginationOf(window, Number(counted.rows[0]?.n ?? 0)));
+      });
       app.get('/test/mapped/users', async (c) => {
         const { window, sort, order } = listInput(c);
         const where = c.req.query('q') ? sql`${users.email} ILIKE ${`%${c.req.query('q')}%`}` : undefined;
@@ -325,10 +351,25 @@ beforeAll(async () => {
   ngoRequestId = application.body.data.id;
   expect((await apply(people[0]!, 'Second "org"')).status).toBe(201);
   expect((await t.request('POST', `/api/ngo/requests/${ngoRequestId}/approve`, { token: admin.token, body: {} })).status).toBe(200);
+  const vouchers = [];
   for (const body of [{ name: AWKWARD[0] }, { name: 'Sponsored', funding: 'sponsored', max_redemptions: 3, description: AWKWARD[2], activation_start: '2026-01-01', activation_end: '2030-12-31' }]) {
     const res = await t.request('POST', '/api/ngo/vouchers', { token: user.token, body });
     expect(res.status, res.text).toBe(201);
+    vouchers.push(res.body.data as { id: string; code: string });
   }
+  // Reports linked to the first voucher: with and without consent, one archived, overview figures with and without cents.
+  voucherId = vouchers[0]!.id;
+  for (const [i, person] of [people[0]!, people[1]!, people[3]!].entries()) {
+    expect((await t.request('PUT', '/api/auth/me', { token: person.token, body: { full_name: i === 2 ? 'Named' : AWKWARD[i], phone_number: '+963 5 678' } })).status).toBe(200);
+    const linked = await createAnalysis(t, person, { industry: i ? null : AWKWARD[2] });
+    if (i < 2) await completeAnalysis(t, linked.id);
+    if (i === 0) await t.db.execute(sql`UPDATE analysis_sections SET content = content || '{"time_to_build_months": 12.50, "competitors_count": 0, "starting_cost_usd": 1234567.891}'::jsonb WHERE analysis_id = ${linked.id} AND section = 'overview'`);
+    const redeemed = await t.request('POST', `/api/analyses/${linked.id}/redeem-voucher`, { token: person.token, body: { code: vouchers[0]!.code, ngo_consent: true } });
+    expect(redeemed.status, redeemed.text).toBe(200);
+  }
+  await t.db.execute(sql`UPDATE ngo_voucher_redemptions SET is_archived = true, is_favourite = true WHERE user_id = ${people[3]!.id}`);
+  // An imported link may lack consent (SPEC-WAVE2 §0.1): no contact data then.
+  await t.db.execute(sql`UPDATE ngo_voucher_redemptions SET consented_at = NULL WHERE user_id = ${people[1]!.id}`);
 
   // Contact inbox: messages in several states, with and without subject, handled or not.
   for (const [i, message] of AWKWARD.entries()) {
@@ -464,6 +505,13 @@ const LISTS: { name: string; path: () => string; mapped: () => string; queries: 
     path: () => '/api/email-templates?x',
     mapped: () => '/test/mapped/email-templates?x',
     queries: ['&per_page=100', '&per_page=2&page=2', '&per_page=2&page=99', '&sort=template_key&order=asc&per_page=100', '&sort=name'],
+  },
+  {
+    name: 'GET /api/ngo/vouchers/{id}/analyses (own NGO)',
+    path: () => `/api/ngo/vouchers/${voucherId}/analyses?x`,
+    mapped: () => `/test/mapped/ngo/vouchers/${voucherId}/analyses?x`,
+    queries: ['', '&include_archived=true', '&per_page=1&page=2', '&per_page=1&page=9'],
+    as: () => user,
   },
   {
     name: 'GET /api/users (searched)',
