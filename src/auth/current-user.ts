@@ -2,8 +2,9 @@
  * Loading the caller: token revocation, deactivation, role and permissions in ONE query
  * (SPEC §10 "Round trips": `GET /auth/me` costs one database round trip in total).
  */
-import { and, eq, getTableColumns, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { jsonStringArray } from '../db/pagination.js';
 import { authSessions, roles, users } from '../db/schema.js';
 import { isPermission, PERMISSIONS, SUPER_ADMIN_ROLE, type Permission } from './permissions.js';
 
@@ -22,6 +23,13 @@ const { profileImage: _profileImage, ...userColumnsWithoutImage } = getTableColu
 export function effectivePermissions(roleName: string, stored: readonly string[]): Permission[] {
   if (roleName === SUPER_ADMIN_ROLE) return [...PERMISSIONS];
   return stored.filter(isPermission);
+}
+
+/** effectivePermissions in SQL, as a compact JSON array (for lists PostgreSQL builds: db/pagination.ts readJsonPage). */
+export function effectivePermissionsJson(roleName: AnyColumn | SQL, stored: AnyColumn | SQL): SQL<Permission[]> {
+  const known = `{${PERMISSIONS.join(',')}}`;
+  return sql`CASE WHEN ${roleName} = ${SUPER_ADMIN_ROLE} THEN ${JSON.stringify(PERMISSIONS)}::json
+    ELSE ${jsonStringArray(sql`unnest(${stored}) WITH ORDINALITY AS e(v, o) WHERE e.v = ANY(${known}::text[])`)} END`;
 }
 
 export async function loadSessionUser(

@@ -16,22 +16,23 @@ const BEARER = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)\s*$/i
 const unauthenticated = (message: 'auth.missing_token' | 'auth.invalid_token' = 'auth.invalid_token') =>
   new AppError('AUTHENTICATION_ERROR', { message, headers: { 'WWW-Authenticate': 'Bearer' } });
 
+/** Runs on every signed-in request: variables are read with `c.get` (hono's `c.var` copies them all on each read). */
 async function authenticate(c: Context<AppEnv>, withProfileImage: boolean): Promise<void> {
-  if (c.var.user) return;
+  if (c.get('user')) return;
   const header = c.req.header('authorization');
   if (!header) throw unauthenticated('auth.missing_token');
   const token = BEARER.exec(header)?.[1];
   if (!token) throw unauthenticated();
   let claims;
   try {
-    claims = await verifyAccessToken(token, c.var.config.jwtSecret);
+    claims = await verifyAccessToken(token, c.get('config').jwtSecret);
   } catch (error) {
     if (error instanceof TokenError && error.kind === 'expired') {
       throw new AppError('TOKEN_EXPIRED', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
     }
     throw unauthenticated();
   }
-  const user = await loadSessionUser(c.var.db, claims, { withProfileImage });
+  const user = await loadSessionUser(c.get('db'), claims, { withProfileImage });
   // Revoked, expired-in-database, deactivated or deleted: all the same 401 (no state leak).
   if (!user) throw unauthenticated();
   c.set('user', user);
@@ -71,7 +72,7 @@ export const requireVerifiedUser: MiddlewareHandler<AppEnv> = withMeta(
 );
 
 function assertVerifiedEmail(c: Context<AppEnv>): void {
-  if (c.var.config.email.requireVerification && !c.var.user.emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED');
+  if (c.get('config').email.requireVerification && !c.get('user').emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED');
 }
 
 /** The verified-email rule after another guard (e.g. `requirePermission('invoke_llm')`). */
@@ -82,7 +83,7 @@ export const requireVerifiedEmail: MiddlewareHandler<AppEnv> = async (c, next) =
 };
 
 export function hasPermission(c: Context<AppEnv>, permission: Permission): boolean {
-  return c.var.user?.permissions.includes(permission) ?? false;
+  return c.get('user')?.permissions.includes(permission) ?? false;
 }
 
 function forbidden(permission: Permission) {

@@ -1,8 +1,9 @@
 /**
  * Reading a page of a list from the database (the query half of pagination; the HTTP half — query
  * schema, window, pagination object — is src/http/pagination.ts). Every list reads a page and its total
- * in ONE round trip: `readPage()` maps rows in JavaScript, `readJsonPage()` has PostgreSQL build the
- * page as one JSON text that the handler places into the envelope unparsed.
+ * in ONE round trip: `readJsonPage()` has PostgreSQL build the page as one JSON text that the handler
+ * places into the envelope unparsed (every list whose items SQL can produce exactly); `readPage()` maps
+ * rows in JavaScript, for the few that it cannot (listed at readJsonPage).
  */
 import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
@@ -82,12 +83,55 @@ export function orderBy(columns: Record<string, AnyColumn>, sort: string, order:
 export const isoText = (column: AnyColumn | SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed) and the
- * pagination. `T` is the item type the text encodes, carried for the typed response (never read at runtime).
+ * A list item's select list for readJsonPage: `expr AS "json_key", …` in the key order of `fields` (the
+ * order of the list's schema and serializer). Columns that JSON would print differently from the API go
+ * through isoText (timestamps) or jsNumber (numeric, bigint).
  */
-export interface JsonPage<T> {
+export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
+  return sql.join(
+    Object.entries(fields).map(([key, value]) => sql`${value} AS ${sql.identifier(key)}`),
+    sql`, `,
+  ) as SQL<T>;
+}
+
+/** A nested object of a list item, compact and in the key order of `fields` (json_build_object would add spaces). */
+export const jsonObject = (fields: Record<string, AnyColumn | SQL>) => sql`(SELECT row_to_json(o) FROM (SELECT ${jsonItem(fields)}) o)`;
+
+/**
+ * A numeric or bigint as the API shows it: the JSON number `Number(text)` prints (the serializers' `usd()`,
+ * `rateNumber()`, `minorToAmount()`, `Number(bigint)`). Through float8 (the same nearest double), whose text is
+ * the shortest that round-trips, like JavaScript's (PostgreSQL ≥ 12 with the default `extra_float_digits` of 1,
+ * as on Neon); numeric's input turns its exponent into plain digits, as JavaScript prints every number from
+ * 1e-6 to 1e21 (amounts, rates and minor amounts lie there). NULL stays NULL.
+ */
+export const jsNumber = (value: AnyColumn | SQL) => sql`((${value})::float8::text::numeric)`;
+
+/**
+ * A JSON array of strings as ONE compact json value (json_agg would write `", "` between items): the strings
+ * of `elements` (a FROM item with columns `v` text and `o`, their order), in that order.
+ */
+export const jsonStringArray = (elements: SQL) =>
+  sql`(SELECT ('[' || coalesce(string_agg(to_json(e.v)::text, ',' ORDER BY e.o), '') || ']')::json FROM ${elements})`;
+
+/**
+ * A flat jsonb object as `JSON.stringify` prints it after the driver parsed it: compact, in its stored key order
+ * (jsonb's own text puts a space after `:` and `,`); NULL stays NULL. Exact for objects whose values are strings,
+ * booleans or null under keys that are not integer-like (JavaScript would move those first) — what the app writes
+ * into `users.notification_preferences` and `api_request_logs.query` — not for numbers or nested values.
+ */
+export const jsonbFlatObject = (column: AnyColumn | SQL) =>
+  sql`(SELECT CASE WHEN ${column} IS NOT NULL THEN ('{' || coalesce(string_agg(to_json(e.key)::text || ':' || e.value::text, ',' ORDER BY e.o), '') || '}')::json END
+    FROM jsonb_each(${column}) WITH ORDINALITY AS e(key, value, o))`;
+
+/**
+ * A page built by PostgreSQL: the items as ONE JSON array text (placed into the envelope unparsed), the
+ * pagination, and the list's `extras` (scalars read in the same statement). `T` is the item type the text
+ * encodes, carried for the typed response (never read at runtime).
+ */
+export interface JsonPage<T, E extends Record<string, unknown> = Record<never, never>> {
   json: string;
   pagination: Pagination;
+  extras: E;
   readonly items?: T[];
 }
 
@@ -98,17 +142,34 @@ export interface JsonPage<T> {
  * nothing is mapped or re-serialized per row in JavaScript (issue 16: the Neon protocol's per-row JSON,
  * drizzle's row mapping and JSON.stringify were the cost). The total rides along: the window count on a
  * first page; a scalar count beside it on later pages (which may lie past the end) — one statement either way.
+ * `extras` are scalar subqueries answered beside the page (an unread count for `meta`, whether the parent
+ * exists), so a list that reports more still costs one statement; give them a type PostgreSQL sends as a
+ * JSON number or boolean (`count(*)::int`, `EXISTS (…)`).
+ *
+ * Every list reads its page this way (one way: issue 16), except these, which stay on `readPage` (rows
+ * mapped in JavaScript) because SQL cannot reproduce their items exactly:
+ * - items holding free-form jsonb — notifications `data`, audit-logs `changes`, activity-feed `data`: PostgreSQL
+ *   prints a stored jsonb value with a space after `:` and `,` and its numbers in numeric's digits (`1.50`),
+ *   while the API answered `JSON.stringify(JSON.parse(…))` (`1.5`, integer-like keys moved first, nested values
+ *   compact); an exact copy would need a recursive SQL function that reimplements JavaScript's number printing
+ *   (flat objects of strings and booleans are exact: `jsonbFlatObject`);
+ * - email-outbox: free-form `variables` jsonb (numbers included), beside `secret_variables` from the code's
+ *   email registry.
+ * The analyses list keeps its mapped twin (services/analysis-list.ts listAnalysesMapped) only as the
+ * reference that test/db/json-page.test.ts and the bench compare with.
  */
-export async function readJsonPage<T>(
+export async function readJsonPage<T, const E extends Record<string, SQL> = Record<never, never>>(
   db: Database,
   window: PageWindow,
-  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[] },
-): Promise<JsonPage<T>> {
+  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
+): Promise<JsonPage<T, { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown }>> {
   const order = sql.join(query.orderBy, sql`, `);
   const where = query.where ? sql`WHERE ${query.where}` : sql``;
   const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(max(p.total), 0)`;
-  const result = await db.execute<{ items: string; total: string | number }>(sql`
-    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total
+  const extraNames = Object.keys(query.extras ?? {});
+  const extras = extraNames.map((name) => sql`, (${query.extras![name]!}) AS ${sql.identifier(name)}`);
+  const result = await db.execute<Record<string, unknown> & { items: string; total: string | number }>(sql`
+    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total${sql.join(extras)}
     FROM (
       SELECT row_to_json(i)::text AS item, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
       FROM ${query.from} CROSS JOIN LATERAL (SELECT ${query.item}) i
@@ -117,5 +178,6 @@ export async function readJsonPage<T>(
       LIMIT ${window.limit} OFFSET ${window.offset}
     ) p`);
   const row = result.rows[0]!;
-  return { json: row.items, pagination: paginationOf(window, Number(row.total)) };
+  const extraValues = Object.fromEntries(extraNames.map((name) => [name, row[name]]));
+  return { json: row.items, pagination: paginationOf(window, Number(row.total)), extras: extraValues as never };
 }

@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { AppError } from '../errors.js';
+import { executionContextOf } from '../http/context.js';
 import { log } from '../http/logger.js';
 import { serverErrorAlert } from './events.js';
 import type { AppEnv } from '../types.js';
@@ -35,12 +36,7 @@ export async function settleDispatches(): Promise<void> {
 
 /** Runs `work` after the response: `waitUntil` on Workers, the next event-loop turn on Node. */
 function afterResponse(c: Context<AppEnv>, work: () => Promise<unknown>): void {
-  let executionCtx: { waitUntil(p: Promise<unknown>): void } | undefined;
-  try {
-    executionCtx = c.executionCtx;
-  } catch {
-    executionCtx = undefined; // Node and app.request: no execution context
-  }
+  const executionCtx = executionContextOf(c);
   if (executionCtx) {
     executionCtx.waitUntil(work());
     return;
@@ -52,7 +48,8 @@ function afterResponse(c: Context<AppEnv>, work: () => Promise<unknown>): void {
 
 export const dispatchQueuedMail: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.res.status === 500 && c.var.config?.email.adminAlert.address) {
+  // c.get, not c.var: hono's `c.var` copies every variable into a new object on each read (per request, issue 16).
+  if (c.res.status === 500 && c.get('config')?.email.adminAlert.address) {
     // The aggregated server-error alert; its own failure is only logged.
     const { db, config } = c.var;
     const code = c.error instanceof AppError ? c.error.code : 'INTERNAL_ERROR';
@@ -66,7 +63,7 @@ export const dispatchQueuedMail: MiddlewareHandler<AppEnv> = async (c, next) => 
     });
   }
   const ids = queuedIds(c);
-  if (ids.length === 0 || c.var.config?.email.provider === 'none') return;
+  if (ids.length === 0 || c.get('config')?.email.provider === 'none') return;
   const { db, config } = c.var;
   afterResponse(c, () => runDispatch(db, config, { ids, maxPriority: 1, budgetMs: AFTER_RESPONSE_BUDGET_MS }));
 };

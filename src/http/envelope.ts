@@ -1,6 +1,7 @@
 /**
  * The response envelope of SPEC §1. Every JSON response goes through one of these helpers, so the
- * shape cannot drift between routes.
+ * shape cannot drift between routes. (`c.get('lang')`, not `c.var.lang`: hono's `c.var` copies every
+ * variable into a new object on each read, and these run once per response.)
  */
 import type { Context, TypedResponse } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -19,7 +20,7 @@ export function ok<T, S extends ContentfulStatusCode = 200>(
   status?: S,
 ) {
   return c.json(
-    { success: true as const, message: translate(message, c.var.lang), data, timestamp: nowIso() },
+    { success: true as const, message: translate(message, c.get('lang')), data, timestamp: nowIso() },
     (status ?? 200) as S,
   );
 }
@@ -42,7 +43,7 @@ export function paginated<T, M extends Record<string, unknown> | undefined = und
   return c.json(
     {
       success: true as const,
-      message: translate(message, c.var.lang),
+      message: translate(message, c.get('lang')),
       data: items,
       pagination,
       ...(meta ? { meta } : {}),
@@ -56,10 +57,15 @@ export function paginated<T, M extends Record<string, unknown> | undefined = und
  * `paginated()` for a page PostgreSQL built (db/pagination.ts readJsonPage): the same envelope, key for key,
  * with the items' JSON text placed as `data` without being parsed and serialized again.
  */
-export function paginatedJson<T>(c: Context<AppEnv>, page: JsonPage<T>, message: MessageKey = 'ok.generic') {
-  const head = `{"success":true,"message":${JSON.stringify(translate(message, c.var.lang))},"data":`;
-  const tail = `,"pagination":${JSON.stringify(page.pagination)},"timestamp":"${nowIso()}"}`;
-  type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string };
+export function paginatedJson<T, M extends Record<string, unknown> | undefined = undefined>(
+  c: Context<AppEnv>,
+  page: JsonPage<T, Record<string, unknown>>,
+  meta?: M,
+  message: MessageKey = 'ok.generic',
+) {
+  const head = `{"success":true,"message":${JSON.stringify(translate(message, c.get('lang')))},"data":`;
+  const tail = `,"pagination":${JSON.stringify(page.pagination)}${meta ? `,"meta":${JSON.stringify(meta)}` : ''},"timestamp":"${nowIso()}"}`;
+  type Body = { success: true; message: string; data: T[]; pagination: Pagination; timestamp: string } & (M extends undefined ? {} : { meta: M });
   return typed<TypedResponse<Body, 200, 'json'>>(c.body(head + page.json + tail, 200, { 'Content-Type': 'application/json' }));
 }
 

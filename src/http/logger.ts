@@ -55,6 +55,7 @@ export function batchingSink(write: (chunk: string) => void, writeError: (chunk:
   return { sink, flush };
 }
 
+/** Reads variables with `c.get`: hono's `c.var` copies every variable into a new object on each read. */
 export const requestLogger: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started = performance.now();
   await next();
@@ -67,9 +68,9 @@ export const requestLogger: MiddlewareHandler<AppEnv> = async (c, next) => {
       path: c.req.path,
       status,
       duration_ms: Math.round((performance.now() - started) * 10) / 10,
-      request_id: c.var.requestId,
-      user_id: c.var.user?.id,
+      request_id: c.get('requestId'),
+      user_id: c.get('user')?.id,
     },
-    c.var.config?.logLevel,
+    c.get('config')?.logLevel,
   );
 };

@@ -19,7 +19,7 @@ import {
   type PendingLogRow,
 } from '../services/request-logs.js';
 import type { AppEnv } from '../types.js';
-import { clientIp } from './context.js';
+import { clientIp, executionContextOf } from './context.js';
 import { toAppError } from './error-handler.js';
 import { log } from './logger.js';
 
@@ -42,16 +42,9 @@ function errorCodeOf(c: Context<AppEnv>, status: number): string | null {
   return status === 404 ? 'NOT_FOUND' : null;
 }
 
-function executionContextOf(c: Context<AppEnv>): { waitUntil(promise: Promise<unknown>): void } | undefined {
-  try {
-    return c.executionCtx; // throws outside Workers (Node, app.request without a context)
-  } catch {
-    return undefined;
-  }
-}
 
 function record(c: Context<AppEnv>, startedAt: number): void {
-  const config = c.var.config;
+  const config = c.get('config');
   if (!config?.requestLog.enabled) return;
   const { method } = c.req;
   if (method === 'OPTIONS' || SKIPPED_PATHS.has(c.req.path)) return;
@@ -66,7 +59,7 @@ function record(c: Context<AppEnv>, startedAt: number): void {
   const executionCtx = executionContextOf(c);
   const row: PendingLogRow = {
     createdAt: new Date(),
-    requestId: c.var.requestId,
+    requestId: c.get('requestId'),
     method,
     route: route ?? 'unmatched',
     path: redactPath(c.req.path, route),
@@ -74,7 +67,7 @@ function record(c: Context<AppEnv>, startedAt: number): void {
     status,
     errorCode: errorCodeOf(c, status),
     durationMs,
-    userId: c.var.user?.id ?? null,
+    userId: c.get('user')?.id ?? null,
     ip,
     userAgent: truncateUserAgent(c.req.header('user-agent')),
     requestBytes: byteCount(c.req.header('content-length')),
@@ -83,8 +76,8 @@ function record(c: Context<AppEnv>, startedAt: number): void {
     keptBy,
   };
   const writer = { secretKey: config.secretKey, logLevel: config.logLevel };
-  if (executionCtx) executionCtx.waitUntil(insertRequestLog(c.var.db, row, writer));
-  else queueFor(c.var.db, writer).push(row);
+  if (executionCtx) executionCtx.waitUntil(insertRequestLog(c.get('db'), row, writer));
+  else queueFor(c.get('db'), writer).push(row);
 }
 
 export const requestLogRecorder: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -93,6 +86,6 @@ export const requestLogRecorder: MiddlewareHandler<AppEnv> = async (c, next) => 
   try {
     record(c, startedAt);
   } catch (error) {
-    log('warn', 'request log skipped', { error: error instanceof Error ? error.name : 'unknown' }, c.var.config?.logLevel);
+    log('warn', 'request log skipped', { error: error instanceof Error ? error.name : 'unknown' }, c.get('config')?.logLevel);
   }
 };

@@ -11,11 +11,11 @@ import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { ok } from '../http/envelope.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { analyses, analysisRegenerations } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { paginated } from '../http/envelope.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { paginatedJson } from '../http/envelope.js';
+import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
 import { isoDate, toIso } from '../schemas/common.js';
 import { visibleLiveAnalysis } from '../services/analyses.js';
@@ -79,29 +79,21 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
       const window = pageWindow(c, q);
       // [page, the analysis is visible]: an empty page cannot tell "no regenerations" from "not yours".
       const where = eq(analysisRegenerations.analysisId, id);
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal({ row: analysisRegenerations }))
-          .from(analysisRegenerations)
-          .where(and(where, sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${visibleLiveAnalysis(id, user)})`))
-          .orderBy(...orderBy(REGEN_SORTS, q.sort, q.order, analysisRegenerations.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(analysisRegenerations).where(where),
-        extras: [db.select({ id: analyses.id }).from(analyses).where(visibleLiveAnalysis(id, user))],
+      const page = await readJsonPage(db, window, {
+        item: jsonItem<z.infer<typeof RegenerationSchema>>({
+          id: analysisRegenerations.id,
+          user_id: analysisRegenerations.userId,
+          sections: analysisRegenerations.sections,
+          feedback: analysisRegenerations.feedback,
+          created_at: isoText(analysisRegenerations.createdAt),
+        }),
+        from: sql`${analysisRegenerations}`,
+        where: and(where, sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${visibleLiveAnalysis(id, user)})`),
+        orderBy: orderBy(REGEN_SORTS, q.sort, q.order, analysisRegenerations.id),
+        extras: { visible: sql<boolean>`EXISTS (SELECT 1 FROM ${analyses} WHERE ${visibleLiveAnalysis(id, user)})` },
       });
-      if (page.extras[0].length === 0) throw notFound();
-      return paginated(
-        c,
-        page.rows.map(({ row }) => ({
-          id: row.id,
-          user_id: row.userId,
-          sections: row.sections,
-          feedback: row.feedback,
-          created_at: toIso(row.createdAt)!,
-        })),
-        page.pagination,
-      );
+      if (!page.extras.visible) throw notFound();
+      return paginatedJson(c, page);
     },
   )
   .post(

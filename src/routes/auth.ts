@@ -82,7 +82,7 @@ export const authRoutes = new Hono<AppEnv>()
     '/me',
     describe({ operationId: 'getMe', summary: 'The signed-in user', tags: ['auth'], response: UserSchema }),
     requireUserWithProfile,
-    (c) => ok(c, serializeUser(c.var.user)),
+    (c) => ok(c, serializeUser(c.get('user'))),
   )
   .put(
     '/me',

@@ -3,22 +3,22 @@
  * written only by POST /api/ai/chat (services/conversations.ts `appendMessages`); here: create, read,
  * rename, delete. Someone else's conversation, or analysis, is a 404.
  */
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { requireUser } from '../auth/guards.js';
 import { analyses, chatConversations } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { text } from '../schemas/common.js';
 import { ownedLiveAnalysis } from '../services/analyses.js';
 import {
   ConversationSchema,
-  conversationSummaryColumns,
+  conversationSummaryItem,
   loadConversation,
   ownConversation,
   serializeConversation,
@@ -55,17 +55,13 @@ export const chatConversationsRoutes = new Hono<AppEnv>()
         eq(chatConversations.userId, user.id),
         input.analysis_id ? eq(chatConversations.analysisId, input.analysis_id) : undefined,
       );
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(conversationSummaryColumns))
-          .from(chatConversations)
-          .where(where)
-          .orderBy(...orderBy(SORTS, input.sort, input.order, chatConversations.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(chatConversations).where(where),
+      const page = await readJsonPage(db, window, {
+        item: conversationSummaryItem(),
+        from: sql`${chatConversations}`,
+        where,
+        orderBy: orderBy(SORTS, input.sort, input.order, chatConversations.id),
       });
-      return paginated(c, page.rows.map((r) => serializeConversation(r)), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(

@@ -3,15 +3,15 @@
  * `manage_settings` (the catalog is product configuration, like credit packages). Matching active entries
  * are handed to the research step and the market prompt; their links count as sources.
  */
-import { and, count, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requirePermission } from '../auth/guards.js';
 import type { Database } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { competitors } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
@@ -22,6 +22,7 @@ import {
   CreateCompetitorBody,
   ImportCompetitorsBody,
   ImportResultSchema,
+  competitorItem,
   serializeCompetitor,
   UpdateCompetitorBody,
   type CompetitorInput,
@@ -90,17 +91,13 @@ export const competitorRoutes = new Hono<AppEnv>()
         q.is_active !== undefined ? eq(competitors.isActive, q.is_active) : undefined,
         q.q ? ilike(competitors.name, `%${q.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`) : undefined,
       );
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal({ row: competitors }))
-          .from(competitors)
-          .where(where)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, competitors.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(competitors).where(where),
+      const page = await readJsonPage(db, window, {
+        item: competitorItem(),
+        from: sql`${competitors}`,
+        where,
+        orderBy: orderBy(SORTS, q.sort, q.order, competitors.id),
       });
-      return paginated(c, page.rows.map((r) => serializeCompetitor(r.row)), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(

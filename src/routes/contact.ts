@@ -4,14 +4,14 @@
  * (409 INVALID_STATE otherwise), each change stamped with who handled it and audited; delete is an
  * erasure whose audit entry records who and when, never the content.
  */
-import { and, count, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import { contactMessages, type ContactStatus } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { deleted, ok, paginated } from '../http/envelope.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { deleted, ok, paginatedJson } from '../http/envelope.js';
+import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
@@ -66,6 +66,26 @@ function serializeContact(row: ContactRow): z.infer<typeof ContactMessageSchema>
   };
 }
 
+/** A message as readJsonPage builds it: serializeContact in SQL. */
+const contactItem = () =>
+  jsonItem<ReturnType<typeof serializeContact>>({
+    id: contactMessages.id,
+    name: contactMessages.name,
+    email: contactMessages.email,
+    subject: contactMessages.subject,
+    message: contactMessages.message,
+    language: contactMessages.language,
+    user_id: contactMessages.userId,
+    status: contactMessages.status,
+    spam_reason: contactMessages.spamReason,
+    admin_note: contactMessages.adminNote,
+    handled_by: contactMessages.handledBy,
+    handled_at: isoText(contactMessages.handledAt),
+    user_agent: contactMessages.userAgent,
+    created_at: isoText(contactMessages.createdAt),
+    updated_at: isoText(contactMessages.updatedAt),
+  });
+
 /** Every column but `ip_hash`, which no admin view shows. */
 const { ipHash: _ipHash, ...visibleColumns } = getTableColumns(contactMessages);
 
@@ -116,18 +136,14 @@ export const contactMessageRoutes = new Hono<AppEnv>()
           : undefined,
       ];
       const where = and(...filters);
-      const { rows, pagination, extras } = await readPage(db, window, {
-        page: db
-          .select(withTotal(visibleColumns))
-          .from(contactMessages)
-          .where(where)
-          .orderBy(...orderBy({ created_at: contactMessages.createdAt, updated_at: contactMessages.updatedAt }, q.sort, q.order, contactMessages.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(contactMessages).where(where),
-        extras: [db.select({ n: count() }).from(contactMessages).where(eq(contactMessages.status, 'new'))] as const,
+      const page = await readJsonPage(db, window, {
+        item: contactItem(),
+        from: sql`${contactMessages}`,
+        where,
+        orderBy: orderBy({ created_at: contactMessages.createdAt, updated_at: contactMessages.updatedAt }, q.sort, q.order, contactMessages.id),
+        extras: { new_count: sql<number>`SELECT count(*)::int FROM ${contactMessages} WHERE ${eq(contactMessages.status, 'new')}` },
       });
-      return paginated(c, rows.map((r) => serializeContact(r as ContactRow)), pagination, { new_count: extras[0][0]?.n ?? 0 });
+      return paginatedJson(c, page, { new_count: page.extras.new_count });
     },
   )
   .get(

@@ -1,13 +1,13 @@
 /** /api/discount-codes — administration, the buyer's validate call and usage listing (SPEC §4, §10). */
-import { and, count, eq, getTableColumns, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { requirePermission, requireUser } from '../auth/guards.js';
 import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
 import { discountCodes } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
-import { created, ok, paginated } from '../http/envelope.js';
+import { created, ok, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { DeleteResult } from '../schemas/catalog.js';
@@ -18,6 +18,7 @@ import {
   DiscountSchema,
   discountValues,
   RedemptionSchema,
+  discountItem,
   serializeDiscount,
   UpdateDiscountBody,
   ValidateDiscountBody,
@@ -89,17 +90,13 @@ export const discountCodeRoutes = new Hono<AppEnv>()
         q.q ? ilike(discountCodes.code, `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`) : undefined,
         q.is_active === undefined ? undefined : eq(discountCodes.isActive, q.is_active),
       );
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(getTableColumns(discountCodes)))
-          .from(discountCodes)
-          .where(where)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, discountCodes.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(discountCodes).where(where),
+      const page = await readJsonPage(db, window, {
+        item: discountItem(),
+        from: sql`${discountCodes}`,
+        where,
+        orderBy: orderBy(SORTS, q.sort, q.order, discountCodes.id),
       });
-      return paginated(c, page.rows.map(serializeDiscount), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(
@@ -127,8 +124,7 @@ export const discountCodeRoutes = new Hono<AppEnv>()
     idParam(),
     query(listQuery()),
     async (c) => {
-      const { items, pagination } = await discountUsage(c.var.db, pageWindow(c, c.req.valid('query')), c.req.valid('param').id, c.req.valid('query'));
-      return paginated(c, items, pagination);
+      return paginatedJson(c, await discountUsage(c.var.db, pageWindow(c, c.req.valid('query')), c.req.valid('param').id, c.req.valid('query')));
     },
   )
   .post(

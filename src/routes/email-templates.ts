@@ -2,7 +2,7 @@
  * /api/email-templates — admin CRUD and preview (SPEC §7, §10: `view_email_templates` to read,
  * `manage_email_templates` to write and preview). Every write is audited in its own batch.
  */
-import { and, count, eq, getTableColumns, notInArray, sql } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
@@ -11,9 +11,9 @@ import { emailTemplates } from '../db/schema.js';
 import { SEED_EMAIL_TEMPLATES } from '../db/seed-email-templates.js';
 import { AppError, notFound } from '../errors.js';
 import { translate } from '../i18n/messages.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
@@ -21,6 +21,7 @@ import {
   PreviewBody,
   PreviewSchema,
   serializeTemplate,
+  templateItem,
   TemplateListQuery,
   TemplateSchema,
   UpdateTemplateBody,
@@ -88,17 +89,13 @@ export const emailTemplatesRoutes = new Hono<AppEnv>()
       const { db } = c.var;
       const window = pageWindow(c, input);
       const where = input.is_active === undefined ? undefined : eq(emailTemplates.isActive, input.is_active);
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(getTableColumns(emailTemplates)))
-          .from(emailTemplates)
-          .where(where)
-          .orderBy(...orderBy(SORTS, input.sort, input.order, emailTemplates.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(emailTemplates).where(where),
+      const page = await readJsonPage(db, window, {
+        item: templateItem(),
+        from: sql`${emailTemplates}`,
+        where,
+        orderBy: orderBy(SORTS, input.sort, input.order, emailTemplates.id),
       });
-      return paginated(c, page.rows.map(serializeTemplate), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

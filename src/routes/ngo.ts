@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import * as z from 'zod';
 import { requirePermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { AppError, notFound } from '../errors.js';
-import { created, ok, paginated } from '../http/envelope.js';
+import { created, ok, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
@@ -97,8 +97,7 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(NgoRequestListQuery),
     async (c) => {
       const q = c.req.valid('query');
-      const { rows, pagination } = await listNgoRequests(c.var.db, pageWindow(c, q), q);
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, await listNgoRequests(c.var.db, pageWindow(c, q), q));
     },
   )
   .get(
@@ -117,9 +116,9 @@ export const ngoRoutes = new Hono<AppEnv>()
     async (c) => {
       const id = c.req.valid('param').id;
       const window = pageWindow(c, c.req.valid('query'));
-      const { allowed, rows, pagination } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
+      const { allowed, page } = await listVouchers(c.var.db, window, id, undefined, sql`EXISTS (SELECT 1 FROM ngo_requests WHERE id = ${id})`);
       if (!allowed) throw notFound('ngo.not_found');
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(
@@ -216,9 +215,9 @@ export const ngoRoutes = new Hono<AppEnv>()
     async (c) => {
       const ngoId = approvedNgoIdSql(c.var.user.id);
       const q = c.req.valid('query');
-      const { allowed, rows, pagination } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
+      const { allowed, page } = await listVouchers(c.var.db, pageWindow(c, q), ngoId, q.state, sql`${ngoId} IS NOT NULL`);
       if (!allowed) throw ngoAccessDenied();
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, page);
     },
   )
   .post(
@@ -283,8 +282,7 @@ export const ngoRoutes = new Hono<AppEnv>()
     query(LinkedAnalysesQuery),
     async (c) => {
       const q = c.req.valid('query');
-      const { rows, pagination } = await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q);
-      return paginated(c, rows, pagination);
+      return paginatedJson(c, await listLinkedAnalyses(c.var.db, c.var.user.id, pageWindow(c, q), c.req.valid('param').id, q));
     },
   )
   .get(

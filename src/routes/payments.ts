@@ -1,17 +1,18 @@
 /** /api/payments — manual payments with proof, their review and statistics (SPEC §4). */
-import { and, count, eq, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { hasPermission, requirePermission, requireUser, assertPermission, requireVerifiedUser } from '../auth/guards.js';
 import { payments } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { created, ok, paginated } from '../http/envelope.js';
+import { created, ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe, readMeta, withMeta } from '../http/route-meta.js';
 import { body, emptyBody, idParam, query } from '../http/validate.js';
 import {
   CreatePaymentBody,
   PaymentDetailSchema,
+  paymentItem,
   paymentFields,
   PaymentListQuery,
   PaymentSchema,
@@ -105,17 +106,13 @@ export const paymentRoutes = new Hono<AppEnv>()
         owner ? eq(payments.userId, owner) : undefined,
         q.status ? eq(payments.status, q.status) : undefined,
       );
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(paymentFields))
-          .from(payments)
-          .where(where)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, payments.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(payments).where(where),
+      const page = await readJsonPage(db, window, {
+        item: paymentItem(),
+        from: sql`${payments}`,
+        where,
+        orderBy: orderBy(SORTS, q.sort, q.order, payments.id),
       });
-      return paginated(c, page.rows.map(serializePayment), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

@@ -1,12 +1,12 @@
 /** /api/referrals — applying a referral code and listing referrals with ledger totals (SPEC §4, §10). */
-import { and, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { assertPermission, hasPermission, requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { referrals, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { ok, paginated } from '../http/envelope.js';
+import { ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, query } from '../http/validate.js';
 import type { MessageKey } from '../i18n/messages.js';
@@ -16,6 +16,7 @@ import {
   ReferralMetaSchema,
   ReferralSchema,
   serializeReferral,
+  type ReferralDto,
 } from '../schemas/referral.js';
 import { applyReferral, type ApplyRefusal } from '../services/referrals.js';
 import type { AppEnv } from '../types.js';
@@ -79,42 +80,30 @@ export const referralRoutes = new Hono<AppEnv>()
       const where = and(scope, q.status ? eq(referrals.status, q.status) : undefined);
       const bonus = sql<number>`COALESCE((
         SELECT sum(t.credits) FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id), 0)::int`;
-      const page = await readPage(db, window, {
-        page: db
-          .select(
-            withTotal({
-              id: referrals.id,
-              referrer_id: referrals.referrerId,
-              referred_id: referrals.referredId,
-              referred_name: sql<string | null>`COALESCE(${users.displayName}, ${users.fullName})`,
-              status: referrals.status,
-              bonus_credits: bonus,
-              rewarded_at: referrals.rewardedAt,
-              created_at: referrals.createdAt,
-            }),
-          )
-          .from(referrals)
-          .innerJoin(users, eq(users.id, referrals.referredId))
-          .where(where)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, referrals.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(referrals).where(where),
+      const mine = (alias: 'r' | 't', column: 'referrer_id' | 'user_id') => (referrer ? sql`${sql.raw(alias)}.${sql.identifier(column)} = ${referrer}` : sql`true`);
+      const page = await readJsonPage(db, window, {
+        item: jsonItem<ReferralDto>({
+          id: referrals.id,
+          referrer_id: referrals.referrerId,
+          referred_id: referrals.referredId,
+          referred_name: sql`COALESCE(${users.displayName}, ${users.fullName})`,
+          status: referrals.status,
+          bonus_credits: bonus,
+          rewarded_at: isoText(referrals.rewardedAt),
+          created_at: isoText(referrals.createdAt),
+        }),
+        from: sql`${referrals} INNER JOIN ${users} ON ${users.id} = ${referrals.referredId}`,
+        where,
+        orderBy: orderBy(SORTS, q.sort, q.order, referrals.id),
         // `meta` covers the whole scope whatever the status filter; `credits_earned` comes from the ledger.
-        extras: [
-          db.execute<{ total: number; rewarded: number; credits_earned: number }>(sql`
-            SELECT
-              (SELECT count(*)::int FROM referrals r WHERE ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS total,
-              (SELECT count(*)::int FROM referrals r WHERE r.status = 'rewarded' AND ${referrer ? sql`r.referrer_id = ${referrer}` : sql`true`}) AS rewarded,
-              (SELECT COALESCE(sum(t.credits), 0)::int FROM transactions t
-                WHERE t.type = 'referral_bonus' AND ${referrer ? sql`t.user_id = ${referrer}` : sql`true`}) AS credits_earned`),
-        ],
+        extras: {
+          total: sql<number>`SELECT count(*)::int FROM referrals r WHERE ${mine('r', 'referrer_id')}`,
+          rewarded: sql<number>`SELECT count(*)::int FROM referrals r WHERE r.status = 'rewarded' AND ${mine('r', 'referrer_id')}`,
+          credits_earned: sql<number>`SELECT COALESCE(sum(t.credits), 0)::int FROM transactions t
+            WHERE t.type = 'referral_bonus' AND ${mine('t', 'user_id')}`,
+        },
       });
-      const meta = page.extras[0].rows[0]!;
-      return paginated(c, page.rows.map(serializeReferral), page.pagination, {
-        total: Number(meta.total),
-        rewarded: Number(meta.rewarded),
-        credits_earned: Number(meta.credits_earned),
-      });
+      const { total, rewarded, credits_earned } = page.extras;
+      return paginatedJson(c, page, { total: Number(total), rewarded: Number(rewarded), credits_earned: Number(credits_earned) });
     },
   );

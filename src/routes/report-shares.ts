@@ -2,15 +2,15 @@
  * /api/report-shares — links that show a completed report to anyone holding them (SPEC §7, §10).
  * Every owner route is scoped to the caller in its WHERE: someone else's share or analysis is a 404.
  */
-import { and, count, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import * as z from 'zod';
 import { requireUser, requireVerifiedUser } from '../auth/guards.js';
 import { analyses, reportShares } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, params, query } from '../http/validate.js';
 import {
@@ -23,7 +23,7 @@ import {
 } from '../schemas/report-share.js';
 import { ownedLiveAnalysis } from '../services/analyses.js';
 import { recordActivityIf } from '../services/conditional-log.js';
-import { hashShareToken, newShareToken, openSharedReport, PUBLIC_SHARE_PATH, serializeShare } from '../services/report-shares.js';
+import { hashShareToken, newShareToken, openSharedReport, PUBLIC_SHARE_PATH, serializeShare, shareItem } from '../services/report-shares.js';
 import type { AppEnv } from '../types.js';
 
 const TAGS = ['report-shares'] as const;
@@ -93,17 +93,13 @@ export const reportSharesRoutes = new Hono<AppEnv>()
         input.analysis_id ? eq(reportShares.analysisId, input.analysis_id) : undefined,
         sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${and(eq(analyses.id, reportShares.analysisId), isNull(analyses.deletedAt))})`,
       );
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(getTableColumns(reportShares)))
-          .from(reportShares)
-          .where(where)
-          .orderBy(...orderBy(SORTS, input.sort, input.order, reportShares.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(reportShares).where(where),
+      const page = await readJsonPage(db, window, {
+        item: shareItem(),
+        from: sql`${reportShares}`,
+        where,
+        orderBy: orderBy(SORTS, input.sort, input.order, reportShares.id),
       });
-      return paginated(c, page.rows.map(serializeShare), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

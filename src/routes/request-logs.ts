@@ -2,14 +2,14 @@
  * /api/api-request-logs (SPEC-WAVE2 §15.3): read-only, `view_request_logs`. No client can create,
  * change or delete a row; rows are written by the request-log middleware and pruned by maintenance.
  */
-import { and, between, count, eq, getTableColumns, gte, like, lt, sql, type SQL } from 'drizzle-orm';
+import { and, between, eq, gte, like, lt, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import { apiRequestLogs, users } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { ok, paginated } from '../http/envelope.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { ok, paginatedJson } from '../http/envelope.js';
+import { isoText, jsonbFlatObject, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { idParam, query } from '../http/validate.js';
@@ -42,6 +42,31 @@ function serializeLog(row: LogRow): z.infer<typeof RequestLogSchema> {
     kept_by: row.keptBy,
   };
 }
+
+/** A log entry as readJsonPage builds it: serializeLog in SQL (`query` holds strings under LOGGED_QUERY_KEYS). */
+const logItem = () => {
+  const t = apiRequestLogs;
+  return jsonItem<z.infer<typeof RequestLogSchema>>({
+    id: t.id,
+    created_at: isoText(t.createdAt),
+    request_id: t.requestId,
+    method: t.method,
+    route: t.route,
+    path: t.path,
+    query_keys: t.queryKeys,
+    query: jsonbFlatObject(t.query),
+    status: t.status,
+    error_code: t.errorCode,
+    duration_ms: t.durationMs,
+    user_id: t.userId,
+    ip_hash: t.ipHash,
+    user_agent: t.userAgent,
+    request_bytes: t.requestBytes,
+    response_bytes: t.responseBytes,
+    runtime: t.runtime,
+    kept_by: t.keptBy,
+  });
+};
 
 const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599] } as const;
 const prefixPattern = (prefix: string) => `${prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -80,18 +105,14 @@ export const requestLogRoutes = new Hono<AppEnv>()
         q.min_duration_ms !== undefined ? gte(t.durationMs, q.min_duration_ms) : undefined,
       ];
       const where = and(...filters);
-      const { rows, pagination } = await readPage(db, window, {
-        page: db
-          .select(withTotal(getTableColumns(t)))
-          .from(t)
-          .where(where)
-          // Rows are never updated: updated_at sorts like created_at.
-          .orderBy(...orderBy({ created_at: t.createdAt, updated_at: t.createdAt, duration_ms: t.durationMs }, q.sort, q.order, t.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(t).where(where),
+      const page = await readJsonPage(db, window, {
+        item: logItem(),
+        from: sql`${t}`,
+        where,
+        // Rows are never updated: updated_at sorts like created_at.
+        orderBy: orderBy({ created_at: t.createdAt, updated_at: t.createdAt, duration_ms: t.durationMs }, q.sort, q.order, t.id),
       });
-      return paginated(c, rows.map((r) => serializeLog(r as LogRow)), pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

@@ -3,18 +3,18 @@
  * deleted (super_admin: 403 for anyone but a super admin, else 409 INVALID_STATE); nobody grants a
  * permission they lack (403); a name is unique case-insensitively (409); a role in use stays (409).
  */
-import { and, count, eq, not, sql, type SQL } from 'drizzle-orm';
+import { and, eq, not, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { effectivePermissions } from '../auth/current-user.js';
+import { effectivePermissions, effectivePermissionsJson } from '../auth/current-user.js';
 import { requireAnyPermission, requirePermission } from '../auth/guards.js';
 import { SUPER_ADMIN_ROLE, type Permission } from '../auth/permissions.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/errors.js';
 import { roles } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { created, deleted, ok, paginated } from '../http/envelope.js';
+import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { toIso } from '../schemas/common.js';
@@ -54,6 +54,19 @@ function serializeRole(row: RoleRow) {
   };
 }
 
+/** A role as readJsonPage builds it: serializeRole in SQL. */
+const roleItem = () =>
+  jsonItem<ReturnType<typeof serializeRole>>({
+    id: roles.id,
+    name: roles.name,
+    description: roles.description,
+    permissions: effectivePermissionsJson(roles.name, roles.permissions),
+    is_builtin: roles.isBuiltin,
+    user_count: userCount,
+    created_at: isoText(roles.createdAt),
+    updated_at: isoText(roles.updatedAt),
+  });
+
 const SORTS = { created_at: roles.createdAt, updated_at: roles.updatedAt, name: roles.name };
 
 /** Nobody grants a permission they do not hold (SPEC §2). */
@@ -83,16 +96,13 @@ export const roleRoutes = new Hono<AppEnv>()
       const q = c.req.valid('query');
       const { db } = c.var;
       const window = pageWindow(c, q);
-      const page = await readPage(db, window, {
-        page: db
-          .select(withTotal(roleFields))
-          .from(roles)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, roles.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(roles),
+      const page = await readJsonPage(db, window, {
+        item: roleItem(),
+        from: sql`${roles}`,
+        where: undefined,
+        orderBy: orderBy(SORTS, q.sort, q.order, roles.id),
       });
-      return paginated(c, page.rows.map(serializeRole), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

@@ -1,19 +1,18 @@
 /** /api/transactions — the caller's ledger; any user's with `view_credits` (SPEC §3). */
-import { and, count, eq, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { assertPermission, requireUser } from '../auth/guards.js';
 import { legacyTransactions, transactions } from '../db/schema.js';
-import { paginated } from '../http/envelope.js';
+import { paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { query } from '../http/validate.js';
-import { serializeTransaction, transactionFields, TransactionListQuery, TransactionSchema } from '../schemas/ledger.js';
+import { transactionItem, TransactionListQuery, TransactionSchema } from '../schemas/ledger.js';
 import {
   LegacyTransactionListQuery,
   LegacyTransactionSchema,
-  legacyTransactionFields,
-  serializeLegacyTransaction,
+  legacyTransactionItem,
 } from '../schemas/legacy-transaction.js';
 import type { AppEnv } from '../types.js';
 
@@ -50,17 +49,13 @@ export const transactionRoutes = new Hono<AppEnv>().get(
     if (userId !== user.id) assertPermission(c, 'view_credits');
     const window = pageWindow(c, q);
     const where: SQL = and(eq(transactions.userId, userId), q.type ? eq(transactions.type, q.type) : undefined)!;
-    const page = await readPage(db, window, {
-      page: db
-        .select(withTotal(transactionFields))
-        .from(transactions)
-        .where(where)
-        .orderBy(...orderBy(SORTS, q.sort, q.order, transactions.id))
-        .limit(window.limit)
-        .offset(window.offset),
-      count: db.select({ n: count() }).from(transactions).where(where),
+    const page = await readJsonPage(db, window, {
+      item: transactionItem(),
+      from: sql`${transactions}`,
+      where,
+      orderBy: orderBy(SORTS, q.sort, q.order, transactions.id),
     });
-    return paginated(c, page.rows.map(serializeTransaction), page.pagination);
+    return paginatedJson(c, page);
   },
 ).get(
   '/legacy',
@@ -82,17 +77,13 @@ export const transactionRoutes = new Hono<AppEnv>().get(
     if (userId !== user.id) assertPermission(c, 'view_credits');
     const window = pageWindow(c, q);
     const where = eq(legacyTransactions.userId, userId);
-    const page = await readPage(db, window, {
-      page: db
-        .select(withTotal(legacyTransactionFields))
-        .from(legacyTransactions)
-        .where(where)
-        .orderBy(...orderBy(LEGACY_SORTS, q.sort, q.order, legacyTransactions.id))
-        .limit(window.limit)
-        .offset(window.offset),
-      count: db.select({ n: count() }).from(legacyTransactions).where(where),
+    const page = await readJsonPage(db, window, {
+      item: legacyTransactionItem(),
+      from: sql`${legacyTransactions}`,
+      where,
+      orderBy: orderBy(LEGACY_SORTS, q.sort, q.order, legacyTransactions.id),
     });
-    return paginated(c, page.rows.map(serializeLegacyTransaction), page.pagination);
+    return paginatedJson(c, page);
   },
 );
 

@@ -1,21 +1,20 @@
 /** /api/users — user administration (SPEC §7) and credit adjustments (SPEC §3). */
-import { and, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { creditsAddedMail, creditsLowStatements } from '../email/events.js';
 import { idsOf, noteQueued } from '../email/outbox.js';
 import { requirePermission } from '../auth/guards.js';
 import { roles, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
-import { ok, paginated } from '../http/envelope.js';
+import { ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { orderBy, readPage, withTotal } from '../db/pagination.js';
+import { orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import {
   AdminUserListItem,
   AdminUserSchema,
   serializeAdminUser,
-  serializeAdminUserListItem,
   UpdateUserBody,
   UserListQuery,
 } from '../schemas/admin-user.js';
@@ -24,7 +23,7 @@ import { auditIf } from '../services/conditional-log.js';
 import { balanceLimitError, bookEntry, isBalanceOverflow, isInsufficientBalance } from '../services/ledger.js';
 import { notificationTexts } from '../services/notification-texts.js';
 import { notify } from '../services/notify.js';
-import { selectAdminUsers, toAuthUser, updateUser } from '../services/user-admin.js';
+import { adminUserListItem, adminUsersFrom, selectAdminUsers, toAuthUser, updateUser } from '../services/user-admin.js';
 import type { AppEnv } from '../types.js';
 
 const SORTS = {
@@ -63,16 +62,13 @@ export const userRoutes = new Hono<AppEnv>()
         q.role ? sql`lower(${roles.name}) = lower(${q.role})` : undefined,
         q.is_active === undefined ? undefined : eq(users.isActive, q.is_active),
       );
-      // The filter may name the role, so the count joins roles as the page does.
-      const page = await readPage(db, window, {
-        page: selectAdminUsers(db, { withProfileImage: false }, withTotal)
-          .where(where)
-          .orderBy(...orderBy(SORTS, q.sort, q.order, users.id))
-          .limit(window.limit)
-          .offset(window.offset),
-        count: db.select({ n: count() }).from(users).innerJoin(roles, eq(roles.id, users.roleId)).where(where),
+      const page = await readJsonPage(db, window, {
+        item: adminUserListItem(),
+        from: adminUsersFrom,
+        where,
+        orderBy: orderBy(SORTS, q.sort, q.order, users.id),
       });
-      return paginated(c, page.rows.map((r) => serializeAdminUserListItem(toAuthUser(r))), page.pagination);
+      return paginatedJson(c, page);
     },
   )
   .get(

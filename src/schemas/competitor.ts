@@ -1,6 +1,7 @@
 /** The competitor catalog (issue 15 §2): request bodies, the CSV import, the response shape. */
 import * as z from 'zod';
-import type { competitors } from '../db/schema.js';
+import { isoText, jsonItem } from '../db/pagination.js';
+import { competitors } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';
 import { queryBoolean } from './query-boolean.js';
@@ -76,6 +77,22 @@ export const ImportResultSchema = z.object({
 });
 
 export type CompetitorRow = typeof competitors.$inferSelect;
+
+/** A competitor as readJsonPage builds it: serializeCompetitor in SQL. */
+export const competitorItem = () =>
+  jsonItem<z.infer<typeof CompetitorSchema>>({
+    id: competitors.id,
+    name: competitors.name,
+    country: competitors.country,
+    industries: competitors.industries,
+    description: competitors.description,
+    website_url: competitors.websiteUrl,
+    android_url: competitors.androidUrl,
+    ios_url: competitors.iosUrl,
+    is_active: competitors.isActive,
+    created_at: isoText(competitors.createdAt),
+    updated_at: isoText(competitors.updatedAt),
+  });
 
 export function serializeCompetitor(row: CompetitorRow): z.infer<typeof CompetitorSchema> {
   return {

@@ -1,7 +1,7 @@
 /** Discount codes (SPEC §4, §10): admin bodies, the validate call, response shapes. */
 import * as z from 'zod';
-import type { discountCodes } from '../db/schema.js';
-import { REDEMPTION_STATUSES } from '../db/schema.js';
+import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
+import { discountCodes, REDEMPTION_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';
 import { toNumeric, usd, usdInput, UsdAmount } from './money.js';
@@ -79,6 +79,27 @@ export const DiscountSchema = named(
   }),
 );
 export type DiscountDto = z.infer<typeof DiscountSchema>;
+
+/** A discount code as readJsonPage builds it: serializeDiscount in SQL. */
+export const discountItem = () =>
+  jsonItem<DiscountDto>({
+    id: discountCodes.id,
+    code: discountCodes.code,
+    discount_percent: discountCodes.discountPercent,
+    discount_amount: jsNumber(discountCodes.discountAmount),
+    min_purchase_amount: jsNumber(discountCodes.minPurchaseAmount),
+    max_uses: discountCodes.maxUses,
+    per_user_limit: discountCodes.perUserLimit,
+    uses_count: discountCodes.usesCount,
+    valid_from: isoText(discountCodes.validFrom),
+    valid_until: isoText(discountCodes.validUntil),
+    is_active: discountCodes.isActive,
+    description: discountCodes.description,
+    description_ar: discountCodes.descriptionAr,
+    created_by: discountCodes.createdBy,
+    created_at: isoText(discountCodes.createdAt),
+    updated_at: isoText(discountCodes.updatedAt),
+  });
 
 export function serializeDiscount(row: typeof discountCodes.$inferSelect): DiscountDto {
   return {

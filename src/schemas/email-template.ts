@@ -1,9 +1,11 @@
 /** Request and response schemas of email templates (SPEC §7). */
 import * as z from 'zod';
-import { registryEntry } from '../email/registry.js';
-import type { emailTemplates } from '../db/schema.js';
+import { sql } from 'drizzle-orm';
+import { isoText, jsonItem } from '../db/pagination.js';
+import { emailTemplates } from '../db/schema.js';
+import { EMAIL_REGISTRY, registryEntry } from '../email/registry.js';
 import { listQuery } from '../http/pagination.js';
-import { placeholdersOf } from '../services/email-render.js';
+import { PLACEHOLDER, placeholdersOf } from '../services/email-render.js';
 import { isoDate, language, text, toIso } from './common.js';
 import { nonEmpty } from './non-empty.js';
 import { queryBoolean } from './query-boolean.js';
@@ -72,6 +74,44 @@ export const TemplateSchema = named(
   }),
 );
 export type TemplateDto = z.infer<typeof TemplateSchema>;
+
+/** The product templates' variables by key, as compact JSON (a `json` value keeps its text: `->` answers it as is). */
+const REGISTRY_VARIABLES = JSON.stringify(Object.fromEntries(Object.entries(EMAIL_REGISTRY).map(([key, entry]) => [key, entry.variables])));
+/** PLACEHOLDER for PostgreSQL's regular expressions, with JavaScript's `\s` spelled out (PostgreSQL's depends on the locale). */
+const PLACEHOLDER_SQL = PLACEHOLDER.source.replaceAll(
+  '\\s',
+  '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]',
+);
+
+/**
+ * A template as readJsonPage builds it: serializeTemplate in SQL. A product template's variables come from the
+ * registry; another's are placeholdersOf its texts — every match in subject_en, subject_ar, body_en, body_ar in
+ * that order, each name once, where it first appears.
+ */
+export const templateItem = () => {
+  const t = emailTemplates;
+  const registered = sql`(${REGISTRY_VARIABLES}::json -> ${t.templateKey})`;
+  const placeholders = sql`(SELECT ('[' || coalesce(string_agg(to_json(f.name)::text, ',' ORDER BY f.ti, f.mi), '') || ']')::json
+    FROM (SELECT DISTINCT ON (m.g[1]) m.g[1] AS name, x.ti, m.mi
+          FROM unnest(ARRAY[${t.subjectEn}, ${t.subjectAr}, ${t.bodyEn}, ${t.bodyAr}]) WITH ORDINALITY AS x(txt, ti)
+          CROSS JOIN LATERAL regexp_matches(x.txt, ${PLACEHOLDER_SQL}, 'g') WITH ORDINALITY AS m(g, mi)
+          ORDER BY m.g[1], x.ti, m.mi) f)`;
+  return jsonItem<TemplateDto>({
+    id: t.id,
+    template_key: t.templateKey,
+    name: t.name,
+    subject_en: t.subjectEn,
+    subject_ar: t.subjectAr,
+    body_en: t.bodyEn,
+    body_ar: t.bodyAr,
+    description: t.description,
+    is_active: t.isActive,
+    is_product: sql`${registered} IS NOT NULL`,
+    variables: sql`coalesce(${registered}, ${placeholders})`,
+    created_at: isoText(t.createdAt),
+    updated_at: isoText(t.updatedAt),
+  });
+};
 
 export function serializeTemplate(row: typeof emailTemplates.$inferSelect): TemplateDto {
   return {

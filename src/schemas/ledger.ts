@@ -1,6 +1,7 @@
 /** Ledger rows as the API returns them (SPEC §3). */
 import * as z from 'zod';
 import { TRANSACTION_TYPES, transactions } from '../db/schema.js';
+import { isoText, jsonItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
 import { named } from './registry.js';
@@ -37,6 +38,9 @@ export const transactionFields = {
   refunded_by: transactions.refundedBy,
   created_at: transactions.createdAt,
 };
+
+/** A ledger entry as readJsonPage builds it: serializeTransaction in SQL. */
+export const transactionItem = () => jsonItem<TransactionDto>({ ...transactionFields, created_at: isoText(transactions.createdAt) });
 
 type TransactionRow = { [K in keyof TransactionDto]: K extends 'created_at' ? Date | string : unknown };
 

@@ -1,6 +1,7 @@
 /** Upstream (Flask) credit history as the API returns it (SPEC-WAVE2 §16.1): for display, outside the ledger. */
 import * as z from 'zod';
 import { legacyTransactions } from '../db/schema.js';
+import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
 
@@ -28,6 +29,14 @@ export const legacyTransactionFields = {
   status: legacyTransactions.status,
   created_at: legacyTransactions.createdAt,
 };
+
+/** A legacy row as readJsonPage builds it: serializeLegacyTransaction in SQL. */
+export const legacyTransactionItem = () =>
+  jsonItem<LegacyTransactionDto>({
+    ...legacyTransactionFields,
+    amount_usd: jsNumber(legacyTransactions.amountUsd),
+    created_at: isoText(legacyTransactions.createdAt),
+  });
 
 export function serializeLegacyTransaction(row: Record<keyof LegacyTransactionDto, unknown>): LegacyTransactionDto {
   return {

@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { PAYMENT_STATUSES, payments } from '../db/schema.js';
+import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { httpsUrlOrImageDataUrl, isoDate, text, toIso } from './common.js';
 import { currencyCode } from './currency.js';
@@ -134,6 +135,37 @@ export const paymentReturning = sql.join(
 );
 
 type Row = { [K in keyof typeof paymentFields]: unknown };
+
+/** A payment as readJsonPage builds it: serializePayment in SQL (amounts as the JSON numbers `Number()` prints). */
+export const paymentItem = () => {
+  const f = paymentFields;
+  return jsonItem<PaymentDto>({
+    id: f.id,
+    user_id: f.user_id,
+    package_id: f.package_id,
+    payment_method_id: f.payment_method_id,
+    quantity: f.quantity,
+    credits: f.credits,
+    list_price_usd: jsNumber(f.list_price_usd),
+    discount_usd: jsNumber(f.discount_usd),
+    amount_usd: jsNumber(f.amount_usd),
+    discount_code_id: f.discount_code_id,
+    discount_code: f.discount_code,
+    notes: f.notes,
+    status: f.status,
+    reviewed_by: f.reviewed_by,
+    reviewed_at: isoText(f.reviewed_at),
+    rejection_reason: f.rejection_reason,
+    currency_code: f.currency_code,
+    currency_amount: jsNumber(sql`${payments.currencyAmountMinor}::numeric / power(10::numeric, ${f.currency_decimals})`),
+    currency_amount_minor: jsNumber(payments.currencyAmountMinor),
+    currency_decimals: f.currency_decimals,
+    exchange_rate: jsNumber(f.exchange_rate),
+    rate_quoted_at: isoText(f.rate_quoted_at),
+    created_at: isoText(f.created_at),
+    updated_at: isoText(f.updated_at),
+  });
+};
 
 export function serializePayment(row: Row): PaymentDto {
   return {

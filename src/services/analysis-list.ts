@@ -4,7 +4,7 @@
  */
 import { and, count, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { isoText, orderBy, readJsonPage, readPage, withTotal, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, orderBy, readJsonPage, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { analyses } from '../db/schema.js';
 import type { AnalysisListInput, AnalysisSummaryDto } from '../schemas/analysis.js';
 import { analysisSummaryColumns, serializeAnalysisSummary } from './analyses.js';
@@ -30,12 +30,21 @@ const SORTS = { created_at: analyses.createdAt, updated_at: analyses.updatedAt }
  * One list item as PostgreSQL builds it: the fields of AnalysisSummarySchema in its order (the same as
  * serializeAnalysisSummary), `user_id` last for the admin list.
  */
-function summaryItem(withOwner: boolean): SQL<AnalysisSummaryDto & { user_id?: string }> {
+function summaryItem(withOwner: boolean) {
   const c = analysisSummaryColumns;
-  return sql`${c.id} AS "id", ${c.businessIdea} AS "business_idea", ${c.industry} AS "industry", ${c.location} AS "location",
-    ${c.status} AS "status", ${c.reportType} AS "report_type", ${c.reportLanguage} AS "report_language",
-    ${c.marketFitScore} AS "market_fit_score", ${isoText(c.createdAt)} AS "created_at", ${isoText(c.updatedAt)} AS "updated_at"
-    ${withOwner ? sql`, ${c.userId} AS "user_id"` : sql``}`;
+  return jsonItem<AnalysisSummaryDto & { user_id?: string }>({
+    id: c.id,
+    business_idea: c.businessIdea,
+    industry: c.industry,
+    location: c.location,
+    status: c.status,
+    report_type: c.reportType,
+    report_language: c.reportLanguage,
+    market_fit_score: c.marketFitScore,
+    created_at: isoText(c.createdAt),
+    updated_at: isoText(c.updatedAt),
+    ...(withOwner ? { user_id: c.userId } : {}),
+  });
 }
 
 /**

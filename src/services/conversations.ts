@@ -4,9 +4,10 @@
  * that appends and bumps `message_count` together, so the 200-message cap (also a CHECK in the
  * database) holds under concurrent requests without a read-then-write.
  */
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from '../db/client.js';
+import { isoText, jsonItem, jsonObject } from '../db/pagination.js';
 import { isCheckViolation } from '../db/errors.js';
 import { chatConversations, type ChatMessage } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
@@ -56,14 +57,25 @@ export function serializeConversation(row: Omit<ConversationRow, 'messages'> & {
   };
 }
 
+/**
+ * A conversation without its messages (up to 200 × 20 000 characters) as readJsonPage builds it for lists:
+ * serializeConversation in SQL.
+ */
+export const conversationSummaryItem = () =>
+  jsonItem<Omit<ConversationDto, 'messages'>>({
+    id: chatConversations.id,
+    analysis_id: chatConversations.analysisId,
+    title: chatConversations.title,
+    message_count: chatConversations.messageCount,
+    ai_usage: jsonObject({ input_tokens: chatConversations.aiInputTokens, output_tokens: chatConversations.aiOutputTokens }),
+    created_at: isoText(chatConversations.createdAt),
+    updated_at: isoText(chatConversations.updatedAt),
+  });
+
 /** WHERE for "this conversation, owned by userId" — someone else's is simply not found. */
 export function ownConversation(id: string, userId: string): SQL {
   return and(eq(chatConversations.id, id), eq(chatConversations.userId, userId))!;
 }
-
-const { messages: _messages, ...summaryColumns } = getTableColumns(chatConversations);
-/** Every column but the message bodies (up to 200 × 20 000 characters), for lists. */
-export const conversationSummaryColumns = summaryColumns;
 
 export async function loadConversation(db: Database, id: string, userId: string): Promise<ConversationRow | undefined> {
   const [row] = await db.select().from(chatConversations).where(ownConversation(id, userId));

@@ -1,14 +1,13 @@
 /** Discount code reads that are more than a lookup: the buyer's quote, and who used a code. */
-import { count, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
 import type { Database } from '../db/client.js';
-import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, orderBy, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
 import { clientIp } from '../http/context.js';
-import { toIso } from '../schemas/common.js';
-import type { ValidateDiscountBody } from '../schemas/discount.js';
+import type { RedemptionSchema, ValidateDiscountBody } from '../schemas/discount.js';
 import { usd } from '../schemas/money.js';
 import type { AppEnv } from '../types.js';
 import { discountLookupKeys, lookupGate, lookupRefused } from './code-lookups.js';
@@ -46,41 +45,29 @@ export async function quoteDiscount(c: Context<AppEnv>, input: z.infer<typeof Va
 const USAGE_SORTS = { created_at: discountRedemptions.createdAt, updated_at: discountRedemptions.updatedAt };
 
 /**
- * GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total.
- * The unknown-code check (→ 404) rides in the same round trip (an extra of readPage) rather than folded
- * into the page: an empty page (a code nobody used yet, the common case) carries no row to prove the code
- * exists, and asking then would be a third round trip (SPEC §10: reads ≤ 2).
+ * GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total, built by
+ * PostgreSQL. Whether the code exists (→ 404) rides in the same statement (an extra of readJsonPage): an
+ * empty page (a code nobody used yet, the common case) carries no row to prove the code exists, and asking
+ * then would be a third round trip (SPEC §10: reads ≤ 2).
  */
+type RedemptionDto = z.infer<typeof RedemptionSchema>;
+
 export async function discountUsage(db: Database, window: PageWindow, id: string, q: { sort: string; order: 'asc' | 'desc' }) {
-  const where = eq(discountRedemptions.discountCodeId, id);
-  const page = await readPage(db, window, {
-    page: db
-      .select(
-        withTotal({
-          id: discountRedemptions.id,
-          user_id: discountRedemptions.userId,
-          user_email: users.email,
-          payment_id: discountRedemptions.paymentId,
-          status: discountRedemptions.status,
-          discount_usd: discountRedemptions.discountUsd,
-          created_at: discountRedemptions.createdAt,
-        }),
-      )
-      .from(discountRedemptions)
-      .innerJoin(users, eq(users.id, discountRedemptions.userId))
-      .where(where)
-      .orderBy(...orderBy(USAGE_SORTS, q.sort, q.order, discountRedemptions.id))
-      .limit(window.limit)
-      .offset(window.offset),
-    count: db.select({ n: count() }).from(discountRedemptions).where(where),
-    extras: [db.select({ id: discountCodes.id }).from(discountCodes).where(eq(discountCodes.id, id)).limit(1)],
+  const page = await readJsonPage(db, window, {
+    item: jsonItem<RedemptionDto>({
+      id: discountRedemptions.id,
+      user_id: discountRedemptions.userId,
+      user_email: users.email,
+      payment_id: discountRedemptions.paymentId,
+      status: discountRedemptions.status,
+      discount_usd: jsNumber(discountRedemptions.discountUsd),
+      created_at: isoText(discountRedemptions.createdAt),
+    }),
+    from: sql`${discountRedemptions} INNER JOIN ${users} ON ${users.id} = ${discountRedemptions.userId}`,
+    where: eq(discountRedemptions.discountCodeId, id),
+    orderBy: orderBy(USAGE_SORTS, q.sort, q.order, discountRedemptions.id),
+    extras: { code_exists: sql<boolean>`EXISTS (SELECT 1 FROM ${discountCodes} WHERE ${discountCodes.id} = ${id})` },
   });
-  if (page.extras[0].length === 0) throw notFound('discount.not_found');
-  const items = page.rows.map((r) => ({
-    ...r,
-    status: r.status as 'reserved' | 'confirmed' | 'released',
-    discount_usd: usd(r.discount_usd),
-    created_at: toIso(r.created_at)!,
-  }));
-  return { items, pagination: page.pagination };
+  if (!page.extras.code_exists) throw notFound('discount.not_found');
+  return page;
 }

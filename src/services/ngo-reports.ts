@@ -6,7 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { notFound } from '../errors.js';
-import { paginationOf, type PageWindow } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, jsonObject, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import { sectionsForTier, SUMMARY_IDEA_CHARS } from './analyses.js';
 import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo.js';
@@ -16,12 +16,13 @@ const scope = (ngo: NgoAccount) => sql`
   r.status = 'linked' AND a.deleted_at IS NULL
   AND v.ngo_request_id = ${ngo.requestId}`;
 
-const FROM = sql`
-  FROM ngo_voucher_redemptions r
+const JOINED = sql`
+  ngo_voucher_redemptions r
   JOIN ngo_vouchers v ON v.id = r.voucher_id
   JOIN analyses a ON a.id = r.analysis_id
   JOIN users u ON u.id = r.user_id
   LEFT JOIN analysis_sections o ON o.analysis_id = a.id AND o.section = 'overview' AND o.status = 'completed'`;
+const FROM = sql`FROM ${JOINED}`;
 
 const ITEM_COLUMNS = sql`
   a.id AS analysis_id, left(a.business_idea, ${SUMMARY_IDEA_CHARS}::int) AS business_idea, a.industry, a.report_type, a.status,
@@ -58,7 +59,31 @@ function serializeItem(row: ItemRow) {
   };
 }
 
-/** A page of the reports linked to one of the caller's vouchers, access checks included, in ONE round trip. */
+/**
+ * A linked report as readJsonPage builds it: serializeItem in SQL. The overview's figures are JSON numbers as
+ * `Number()` prints them (jsNumber: exact from 1e-6 to 1e21, where the section schema keeps them).
+ */
+const ITEM = jsonItem<ReturnType<typeof serializeItem>>({
+  analysis_id: sql`a.id`,
+  business_idea: sql`left(a.business_idea, ${SUMMARY_IDEA_CHARS}::int)`,
+  industry: sql`a.industry`,
+  report_type: sql`a.report_type`,
+  status: sql`a.status`,
+  created_at: isoText(sql`a.created_at`),
+  market_fit_score: jsNumber(sql`a.market_fit_score`),
+  time_to_build_months: jsNumber(sql`(o.content ->> 'time_to_build_months')::numeric`),
+  competitors_count: jsNumber(sql`(o.content ->> 'competitors_count')::numeric`),
+  starting_cost_usd: jsNumber(sql`(o.content ->> 'starting_cost_usd')::numeric`),
+  is_favourite: sql`coalesce(r.is_favourite, false)`,
+  is_archived: sql`coalesce(r.is_archived, false)`,
+  linked_at: isoText(sql`r.created_at`),
+  // Contact data only with consent.
+  beneficiary: sql`CASE WHEN r.consented_at IS NOT NULL
+    THEN ${jsonObject({ full_name: sql`u.full_name`, email: sql`u.email`, phone_number: sql`u.phone_number` })}
+    ELSE ${jsonObject({ full_name: sql`NULL::text`, email: sql`NULL::text`, phone_number: sql`NULL::text` })} END`,
+});
+
+/** A page of the reports linked to one of the caller's vouchers, access checks included, in ONE statement. */
 export async function listLinkedAnalyses(
   db: Database,
   userId: string,
@@ -67,23 +92,20 @@ export async function listLinkedAnalyses(
   q: { include_archived?: boolean | undefined },
 ) {
   const ngoId = approvedNgoIdSql(userId);
-  const where = sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId}
-    AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`;
-  const [access, page, counted] = await db.batch([
-    db.execute<{ ngo: boolean; voucher: boolean }>(sql`
-      SELECT ${ngoId} IS NOT NULL AS ngo,
-             EXISTS (SELECT 1 FROM ngo_vouchers WHERE id = ${voucherId} AND ngo_request_id = ${ngoId}) AS voucher`),
-    db.execute<ItemRow>(sql`
-      SELECT ${ITEM_COLUMNS}, count(*) OVER () AS total ${FROM} WHERE ${where}
-      ORDER BY r.created_at DESC, r.id DESC LIMIT ${window.limit} OFFSET ${window.offset}`),
-    // Past the first page no row may carry the total: count beside it (same round trip).
-    db.execute<{ n: number }>(window.offset > 0 ? sql`SELECT count(*)::int AS n ${FROM} WHERE ${where}` : sql`SELECT NULL::int AS n`),
-  ]);
-  const allowed = access.rows[0]!;
-  if (!allowed.ngo) throw ngoAccessDenied();
-  if (!allowed.voucher) throw notFound('ngo.not_found');
-  const total = window.offset > 0 ? Number(counted.rows[0]?.n ?? 0) : Number(page.rows[0]?.total ?? 0);
-  return { rows: page.rows.map(serializeItem), pagination: paginationOf(window, total) };
+  const page = await readJsonPage(db, window, {
+    item: ITEM,
+    from: JOINED,
+    where: sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId}
+      AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`,
+    orderBy: [sql`r.created_at DESC`, sql`r.id DESC`],
+    extras: {
+      ngo: sql<boolean>`SELECT ${ngoId} IS NOT NULL`,
+      voucher: sql<boolean>`SELECT EXISTS (SELECT 1 FROM ngo_vouchers WHERE id = ${voucherId} AND ngo_request_id = ${ngoId})`,
+    },
+  });
+  if (!page.extras.ngo) throw ngoAccessDenied();
+  if (!page.extras.voucher) throw notFound('ngo.not_found');
+  return page;
 }
 
 /** The report view for the NGO: the public-share fields + beneficiary + the NGO's flags. */

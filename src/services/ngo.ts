@@ -10,7 +10,7 @@
  * - The payer of an analysis's charges is the NGO account while a linked sponsored redemption exists,
  *   otherwise its owner (`analysisPayerSql`, used by every charge of that analysis).
  */
-import { and, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
 import type { Database } from '../db/client.js';
@@ -19,7 +19,7 @@ import { ngoRequests, users } from '../db/schema.js';
 import { adminAlertStatements } from '../email/events.js';
 import { enqueueUserMail } from '../email/outbox.js';
 import { AppError, notFound } from '../errors.js';
-import { orderBy, readPage, withTotal, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, orderBy, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateNgoRequestBody, NgoRequestListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -89,6 +89,27 @@ export const serializeAdminNgoRequest = (row: RequestRow) => ({
   reviewed_by: row.reviewedBy,
 });
 
+/** An application as readJsonPage builds it for admins: serializeAdminNgoRequest in SQL. */
+const adminNgoRequestItem = () =>
+  jsonItem<ReturnType<typeof serializeAdminNgoRequest>>({
+    id: ngoRequests.id,
+    user_id: ngoRequests.userId,
+    organization_name: ngoRequests.organizationName,
+    organization_type: ngoRequests.organizationType,
+    contact_name: ngoRequests.contactName,
+    contact_email: ngoRequests.contactEmail,
+    contact_phone: ngoRequests.contactPhone,
+    website: ngoRequests.website,
+    description: ngoRequests.description,
+    status: ngoRequests.status,
+    reviewed_at: isoText(ngoRequests.reviewedAt),
+    review_reason: ngoRequests.reviewReason,
+    created_at: isoText(ngoRequests.createdAt),
+    updated_at: isoText(ngoRequests.updatedAt),
+    admin_notes: ngoRequests.adminNotes,
+    reviewed_by: ngoRequests.reviewedBy,
+  });
+
 // ─── applications ─────────────────────────────────────────────────────────────────────────────────
 
 export async function createNgoRequest(c: Context<AppEnv>, input: z.infer<typeof CreateNgoRequestBody>) {
@@ -149,17 +170,12 @@ export async function listNgoRequests(db: Database, window: PageWindow, q: z.inf
         )
       : undefined,
   );
-  const { rows, pagination } = await readPage(db, window, {
-    page: db
-      .select(withTotal({ row: ngoRequests }))
-      .from(ngoRequests)
-      .where(where)
-      .orderBy(...orderBy(SORTS, q.sort, q.order, ngoRequests.id))
-      .limit(window.limit)
-      .offset(window.offset),
-    count: db.select({ n: count() }).from(ngoRequests).where(where),
+  return readJsonPage(db, window, {
+    item: adminNgoRequestItem(),
+    from: sql`${ngoRequests}`,
+    where,
+    orderBy: orderBy(SORTS, q.sort, q.order, ngoRequests.id),
   });
-  return { rows: rows.map((r: { row: RequestRow }) => serializeAdminNgoRequest(r.row)), pagination };
 }
 
 export async function getNgoRequest(db: Database, id: string) {

@@ -8,6 +8,7 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { isoText, jsonItem } from '../db/pagination.js';
 import { analyses, analysisSections, reportShares, users } from '../db/schema.js';
 import { translate } from '../i18n/messages.js';
 import { toIso } from '../schemas/common.js';
@@ -42,6 +43,19 @@ export async function hashShareToken(token: string): Promise<string> {
 }
 
 export type ShareRow = typeof reportShares.$inferSelect;
+
+/** A share as readJsonPage builds it: serializeShare in SQL. */
+export const shareItem = () =>
+  jsonItem<ShareDto>({
+    id: reportShares.id,
+    analysis_id: reportShares.analysisId,
+    is_active: reportShares.isActive,
+    expires_at: isoText(reportShares.expiresAt),
+    view_count: reportShares.viewCount,
+    last_viewed_at: isoText(reportShares.lastViewedAt),
+    created_at: isoText(reportShares.createdAt),
+    updated_at: isoText(reportShares.updatedAt),
+  });
 
 export function serializeShare(row: ShareRow): ShareDto {
   return {

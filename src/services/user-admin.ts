@@ -8,12 +8,13 @@
  */
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
-import { effectivePermissions, type AuthUser } from '../auth/current-user.js';
+import { effectivePermissions, effectivePermissionsJson, type AuthUser } from '../auth/current-user.js';
 import { SUPER_ADMIN_ROLE } from '../auth/permissions.js';
 import type { Database } from '../db/client.js';
+import { isoText, jsonbFlatObject, jsonItem } from '../db/pagination.js';
 import { authSessions, roles, users } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
-import type { UpdateUserInput } from '../schemas/admin-user.js';
+import type { serializeAdminUserListItem, UpdateUserInput } from '../schemas/admin-user.js';
 import { profileColumns } from '../schemas/user.js';
 import type { AppEnv } from '../types.js';
 import { changedFields } from './audit.js';
@@ -45,6 +46,36 @@ export function selectAdminUsers<C extends AdminUserColumns = AdminUserColumns>(
     .from(users)
     .innerJoin(roles, eq(roles.id, users.roleId));
 }
+
+/** A user of the admin list (no profile image) as readJsonPage builds it: serializeAdminUserListItem in SQL. */
+export const adminUserListItem = () =>
+  jsonItem<ReturnType<typeof serializeAdminUserListItem>>({
+    id: users.id,
+    email: users.email,
+    full_name: users.fullName,
+    display_name: users.displayName,
+    language: users.language,
+    phone_number: users.phoneNumber,
+    country: users.country,
+    city: users.city,
+    notification_preferences: jsonbFlatObject(users.notificationPreferences), // booleans under named keys (ProfileFields)
+    onboarding_completed: users.onboardingCompleted,
+    onboarding_step: users.onboardingStep,
+    role: roles.name,
+    permissions: effectivePermissionsJson(roles.name, roles.permissions),
+    credits: users.credits,
+    referral_code: users.referralCode,
+    is_active: users.isActive,
+    email_verified: sql`${users.emailVerifiedAt} IS NOT NULL`,
+    email_verified_at: isoText(users.emailVerifiedAt),
+    last_login_at: isoText(users.lastLoginAt),
+    created_at: isoText(users.createdAt),
+    updated_at: isoText(users.updatedAt),
+    referred_by: users.referredBy,
+  });
+
+/** The admin user list's FROM: users with their role. */
+export const adminUsersFrom = sql`${users} INNER JOIN ${roles} ON ${roles.id} = ${users.roleId}`;
 
 type AdminUserRow = Awaited<ReturnType<ReturnType<typeof selectAdminUsers<AdminUserColumns>>['execute']>>[number];
 

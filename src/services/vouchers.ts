@@ -5,14 +5,14 @@
  * Codes: `<up to 8 upper-case alphanumerics of the organisation name | NGO>-<8 Crockford base32 chars>` =
  * 40 random bits from crypto.getRandomValues; the UNIQUE index refuses a collision (retried with a new code).
  */
-import { and, count, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
 import type { Database } from '../db/client.js';
 import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
 import { ngoVouchers } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
-import { readPage, withTotal, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateVoucherBody, UpdateVoucherBody, VOUCHER_STATES, VoucherListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -62,6 +62,27 @@ export function serializeVoucher(row: VoucherRow & { state: VoucherState }) {
     updated_at: toIso(row.updatedAt)!,
   };
 }
+
+/** A voucher as readJsonPage builds it: serializeVoucher in SQL. */
+const voucherItem = () =>
+  jsonItem<ReturnType<typeof serializeVoucher>>({
+    id: ngoVouchers.id,
+    ngo_request_id: ngoVouchers.ngoRequestId,
+    code: ngoVouchers.code,
+    name: ngoVouchers.name,
+    description: ngoVouchers.description,
+    activation_start: ngoVouchers.activationStart,
+    activation_end: ngoVouchers.activationEnd,
+    max_redemptions: ngoVouchers.maxRedemptions,
+    redeemed_count: ngoVouchers.redeemedCount,
+    remaining: sql`CASE WHEN ${ngoVouchers.maxRedemptions} IS NOT NULL THEN greatest(0, ${ngoVouchers.maxRedemptions} - ${ngoVouchers.redeemedCount}) END`,
+    funding: ngoVouchers.funding,
+    is_active: ngoVouchers.isActive,
+    admin_disabled: ngoVouchers.adminDisabled,
+    state: voucherColumns.state,
+    created_at: isoText(ngoVouchers.createdAt),
+    updated_at: isoText(ngoVouchers.updatedAt),
+  });
 
 const CHECK_FIELDS: Record<string, string> = {
   ngo_vouchers_redeemed_within_max: 'max_redemptions',
@@ -129,19 +150,14 @@ export async function listVouchers(
     sql`${ngoVouchers.ngoRequestId} = ${ngoRequestId}`,
     state ? sql`${voucherStateSql(sql`ngo_vouchers`)} = ${state}` : undefined,
   )!;
-  const { rows, pagination, extras } = await readPage(db, window, {
-    page: db
-      .select(withTotal(voucherColumns))
-      .from(ngoVouchers)
-      .where(where)
-      .orderBy(desc(ngoVouchers.createdAt), desc(ngoVouchers.id))
-      .limit(window.limit)
-      .offset(window.offset),
-    count: db.select({ n: count() }).from(ngoVouchers).where(where),
-    extras: [db.execute<{ ok: boolean }>(sql`SELECT ${access} AS ok`)] as const,
+  const page = await readJsonPage(db, window, {
+    item: voucherItem(),
+    from: sql`${ngoVouchers}`,
+    where,
+    orderBy: [desc(ngoVouchers.createdAt), desc(ngoVouchers.id)],
+    extras: { allowed: sql<boolean | null>`SELECT ${access}` },
   });
-  const allowed = (extras[0] as { rows: { ok: boolean }[] }).rows[0]?.ok === true;
-  return { allowed, rows: rows.map(serializeVoucher), pagination };
+  return { allowed: page.extras.allowed === true, page };
 }
 
 export async function updateVoucher(c: Context<AppEnv>, ngo: NgoAccount, id: string, input: z.infer<typeof UpdateVoucherBody>) {
