@@ -59,7 +59,9 @@ export function creditsAddedMail(db: Database, config: Pick<Config, 'email'>, us
   });
 }
 
-const BUCKET_MS = 15 * 60 * 1000;
+/** The length of an admin alert bucket (§0.1 "Admin alerts are bucketed"). */
+export const ALERT_BUCKET_MS = 15 * 60 * 1000;
+const BUCKET_MS = ALERT_BUCKET_MS;
 
 /** The start of the current 15-minute UTC bucket (§0.1 "Admin alerts are bucketed"). */
 export const alertBucket = (now = Date.now()) => new Date(Math.floor(now / BUCKET_MS) * BUCKET_MS).toISOString();
@@ -87,18 +89,36 @@ export interface AdminAlert {
   replyTo?: string;
 }
 
-/** EN and AR title and message of an admin alert's in-app notification; values are HTML-escaped (§11.11, §14.7). */
+/**
+ * The stand-in of a parameter only known in SQL while the message is translated. It holds `<`, which no
+ * value of `params` can hold once escaped (escapeHtml; numbers have none), so nothing a user wrote — a
+ * payer email `{amount_usd}@…` — is ever taken for a place to fill in.
+ */
+const sqlSlot = (name: string) => `<\u0000${name}\u0000>`;
+const SQL_SLOTS = /<\u0000(\w+)\u0000>/;
+
+/**
+ * EN and AR title and message of an admin alert's in-app notification; values are HTML-escaped (§11.11, §14.7).
+ * The template is filled in one pass: `params` in JS, each `paramsSql` name by a slot that the statement
+ * fills, concatenating the pieces around it, so no value is substituted into again.
+ */
 function alertTexts(alert: AdminAlert) {
   const params = Object.fromEntries(Object.entries(alert.params).map(([k, v]) => [k, typeof v === 'string' ? escapeHtml(v) : v]));
+  const paramsSql = alert.paramsSql ?? {};
+  const slots = Object.fromEntries(Object.keys(paramsSql).map((name) => [name, sqlSlot(name)]));
   const title = `notify.${alert.template}.title` as const;
   const message = `notify.${alert.template}.message` as const;
+  // split() with a capturing pattern: text, name, text, name, …, text.
   const withSql = (text: string) =>
-    Object.entries(alert.paramsSql ?? {}).reduce<SQL>((acc, [name, value]) => sql`replace(${acc}, ${`{${name}}`}, COALESCE((${value})::text, ''))`, sql`${text}::text`);
+    sql`(${sql.join(
+      text.split(SQL_SLOTS).map((piece, i) => (i % 2 === 0 ? sql`${piece}::text` : sql`COALESCE((${paramsSql[piece]!})::text, '')`)),
+      sql` || `,
+    )})`;
   return {
     title: translate(title, 'en'),
     titleAr: translate(title, 'ar'),
-    message: withSql(translate(message, 'en', params)),
-    messageAr: withSql(translate(message, 'ar', params)),
+    message: withSql(translate(message, 'en', { ...params, ...slots })),
+    messageAr: withSql(translate(message, 'ar', { ...params, ...slots })),
   };
 }
 

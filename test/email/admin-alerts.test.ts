@@ -23,6 +23,7 @@ import {
   type TestApp,
   type TestUser,
 } from '../support/harness.js';
+import { inOneBucket } from './alert-bucket.js';
 import { emailEnv, startFakeZeptomail, type FakeZeptomail } from './fake-zeptomail.js';
 
 let t: TestApp;
@@ -81,25 +82,42 @@ describe('in-app admin_* notifications, one per event, beside the bucketed mail'
     const viewer = await userWithPermissions(t, ['view_payments']);
     const buyer = await registerUser(t);
     const { starter, methodId } = await seededCatalog(t);
-    const first = await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId });
-    const second = await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId });
-    expect([first.status, second.status]).toEqual([201, 201]);
+    // Both payments in one mail bucket, so the count of mail below is one, never a boundary's two.
+    const [first, second] = await inOneBucket(async () => [
+      await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId }),
+      await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId }),
+    ]);
+    expect([first!.status, second!.status]).toEqual([201, 201]);
 
     const everyone = [admin.id, holder.id, muted.id, noMail.id, unverified.id, bystander.id, viewer.id, buyer.id];
     const got = await notes('admin_new_payment', everyone);
     const paymentsOf = (id: string) => got.filter((n) => n.user_id === id).map((n) => n.data.payment_id);
-    const both = [first.body.data.id, second.body.data.id];
+    const both = [first!.body.data.id, second!.body.data.id];
     expect(paymentsOf(holder.id)).toEqual(both);
     expect(paymentsOf(admin.id)).toEqual(both); // super_admin implied
     expect(paymentsOf(noMail.id)).toEqual(both); // the email switch governs mail only
     for (const silent of [muted, unverified, bystander, viewer, buyer]) expect(paymentsOf(silent.id)).toEqual([]);
     const note = got.find((n) => n.user_id === holder.id)!;
     expect(note.title).toBe('New payment to review');
-    expect(note.message).toBe(`${buyer.email} submitted a payment of $${first.body.data.amount_usd}.`);
-    expect(note.message_ar).toContain(String(first.body.data.amount_usd));
+    expect(note.message).toBe(`${buyer.email} submitted a payment of $${first!.body.data.amount_usd}.`);
+    expect(note.message_ar).toContain(String(first!.body.data.amount_usd));
 
     expect(await mailsTo('admin_new_payment', holder.id)).toHaveLength(1);
     expect(await mailsTo('admin_new_payment', noMail.id)).toHaveLength(0);
+  });
+
+  it('admin_new_payment: a payer email holding a placeholder ({amount_usd}) is shown as written, the amount filled in once', async () => {
+    const holder = await userWithPermissions(t, ['manage_payments']);
+    const buyer = await registerUser(t);
+    // Sign-up refuses braces; an account imported from upstream may have them (RFC 5322 allows them).
+    const email = `{amount_usd}.{payer_email}.${buyer.email}`;
+    await t.db.execute(sql`UPDATE users SET email = ${email} WHERE id = ${buyer.id}`);
+    const { starter, methodId } = await seededCatalog(t);
+    const paid = await submitPayment(t, buyer, { package_id: starter.id, payment_method_id: methodId });
+    expect(paid.status, paid.text).toBe(201);
+    const [note] = await notes('admin_new_payment', [holder.id]);
+    expect(note!.message).toBe(`${email} submitted a payment of $${paid.body.data.amount_usd}.`);
+    expect(note!.message_ar).toBe(`أرسل ${email} دفعة بقيمة ${paid.body.data.amount_usd}$.`);
   });
 
   it('admin_analysis_failed: a run ending failed notifies holders of manage_analyses, naming the error code only', async () => {
@@ -199,6 +217,8 @@ describe('admin_contact_message: in-app for inbox managers, and the mail answers
     const inbox = await t.db.execute<{ id: string; reply_to: string }>(
       sql`SELECT id, reply_to FROM email_outbox WHERE template_key = 'admin_contact_message' AND user_id IS NULL AND reply_to = ${sender}`,
     );
+    // ADMIN_ALERT_EMAIL's copy answers to the sender too (the only contact message of this file, so its bucket's mail).
+    expect(inbox.rows).toHaveLength(1);
 
     // What the provider receives (SPEC-WAVE2 §11.1: reply_to is an array of {address, name}).
     const mailConfig = parseConfig({ ...t.env, ...emailEnv(fake) });
