@@ -29,6 +29,10 @@ export interface TargetState {
   liveNgoRequests: Map<string, string>;
   /** Target voucher codes → voucher id (codes are unique, §13.1). */
   voucherCodes: Map<string, string>;
+  /** Target vouchers by id: the cap and count a later link raises (§16.3 `project_vouchers`). */
+  vouchers: Map<string, { maxRedemptions: number | null; redeemedCount: number }>;
+  /** `${voucher_id}:${user_id}` of every target redemption, linked or not: UNIQUE (voucher_id, user_id) holds them for good (§13.1). */
+  redemptionPairs: Set<string>;
 }
 
 /** What a payment in a currency needs (§12.1): the currency's minor digits, its rate and its cash rounding step. */
@@ -96,7 +100,12 @@ export interface Ctx {
   isMapped(table: string, id: string): boolean;
   /** A unit for a new source row, or null (counted as already present) when import_map has it. */
   begin(table: string, sourceId: string, targetTable: string, targetId: string): Unit | null;
-  push(step: Step, u: Unit): void;
+  /**
+   * Adds a unit to its step and counts its source row under `counted`: `inserted`, `mapped_existing` (a row the
+   * target already had; the unit's follow-up statements still run) or `none` (no source row of the step's table
+   * owns it: a currency created from payments, an archive-only row already counted as skipped).
+   */
+  push(step: Step, u: Unit, counted?: 'inserted' | 'mapped_existing' | 'none'): void;
   newStep(table: string): Step;
   archiveOnly(step: Step, table: string, sourceId: string, reason: string, payload: unknown): void;
   /** source role id → target role id */
@@ -148,10 +157,10 @@ export function createContext(source: Snapshot, target: TargetState, options: Tr
     }
     return unit({ map: { sourceTable: table, sourceId, targetTable, targetId } });
   };
-  const push = (step: Step, u: Unit) => {
+  const push = (step: Step, u: Unit, counted: 'inserted' | 'mapped_existing' | 'none' = 'inserted') => {
     u.bytes = measure(u);
     step.units.push(u);
-    report(step.table).inserted += u.inserts.length > 0 || u.before.length > 0 || u.after.length > 0 || u.opening ? 1 : 0;
+    if (counted !== 'none') report(step.table)[counted]++;
     report(step.table).archived += u.archive.length;
   };
   const newStep = (table: string): Step => {
@@ -163,9 +172,7 @@ export function createContext(source: Snapshot, target: TargetState, options: Tr
   const archiveOnly = (step: Step, table: string, sourceId: string, reason: string, payload: unknown) => {
     const u = unit();
     archiveRow(u, table, sourceId, reason, payload);
-    u.bytes = measure(u);
-    step.units.push(u);
-    report(table).archived++;
+    push(step, u, 'none');
   };
 
   const userIds = new Map<string, string>();
@@ -202,6 +209,9 @@ export const lowerEmail = (v: unknown) => (str(v) ?? '').trim().toLowerCase();
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const cut = (v: string | null, max: number) => (v === null ? null : [...v].slice(0, max).join(''));
 export const charLength = (v: string) => [...v].length;
+
+/** Source rows oldest first (`created_at`, then id): the order "keeps the earliest" rules decide in. */
+export const byCreated = (a: SourceRow, b: SourceRow) => String(a.created_at ?? '').localeCompare(String(b.created_at ?? '')) || String(a.id).localeCompare(String(b.id));
 
 /** Source timestamp (ISO, UTC) → Date, or null. */
 export const ts = (v: unknown): Date | null => (v ? new Date(String(v)) : null);

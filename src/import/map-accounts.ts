@@ -42,7 +42,7 @@ export function mapAccounts(c: Ctx): void {
         const id = target.roles.get(builtin)!;
         roleIds.set(sid, id);
         const u = begin('roles', sid, 'roles', id);
-        if (u) push(step, u); // mapped onto the built-in; its permissions are not changed
+        if (u) push(step, u, 'mapped_existing'); // mapped onto the built-in; its permissions are not changed
         continue;
       }
       const existing = target.mapped.get(`roles:${sid}`);
@@ -58,7 +58,7 @@ export function mapAccounts(c: Ctx): void {
         const id = target.roles.get(normalized.toLowerCase())!;
         roleIds.set(sid, id);
         const u = begin('roles', sid, 'roles', id);
-        if (u) push(step, u);
+        if (u) push(step, u, 'mapped_existing');
         continue;
       }
       let candidate = normalized;
@@ -141,7 +141,7 @@ export function mapAccounts(c: Ctx): void {
               openingCount++;
               openingCredits += credits;
             }
-            push(step, u);
+            push(step, u, 'mapped_existing');
           }
         } else {
           refusals.push({ code: 'email_exists_in_target', message: `the source email ${email} belongs to a user the importer did not create`, details: { email, source_id: sid } });

@@ -7,10 +7,9 @@ import { convertMinor, MAX_MINOR } from '../services/currency-math.js';
 import { centsToText, decimalToScaled, floatToRate } from './money.js';
 import { targetIdOf, unit, uuidv5, type Unit } from './plan.js';
 import type { SourceRow } from './upstream.js';
-import { bool, cut, int, str, ts, type Ctx } from './context.js';
+import { bool, byCreated, cut, int, str, ts, type Ctx } from './context.js';
 
 const CODE = /^[A-Z]{3}$/;
-const byCreated = (a: SourceRow, b: SourceRow) => String(a.created_at ?? '').localeCompare(String(b.created_at ?? '')) || String(a.id).localeCompare(String(b.id));
 const codeOf = (v: unknown) => (str(v) ?? '').trim().toUpperCase();
 const label = (v: string | null, max: number) => cut(v?.trim() || null, max);
 
@@ -73,10 +72,11 @@ export function mapCurrencies(c: Ctx): void {
         UPDATE currencies SET is_default = (code = ${code}), updated_at = now()
         WHERE (is_default OR code = ${code}) AND EXISTS (SELECT 1 FROM currencies d WHERE d.code = ${code} AND d.is_active)`);
     }
-    push(step, u);
+    push(step, u, existing ? 'mapped_existing' : 'inserted');
   }
 
   // Codes payments use that no imported or existing currency has: an inactive currency at the latest payment's rate.
+  // No source row of `currencies` is behind them: listed in totals.currencies_created_from_payments, not counted as inserted rows.
   const latest = new Map<string, { rate: string | null; sid: string }>();
   for (const p of [...source.payments].sort(byCreated)) {
     if (p.currency_code === null) continue;
@@ -101,7 +101,7 @@ export function mapCurrencies(c: Ctx): void {
     );
     problem({ table: 'currencies', source_id: sid, reason: 'created_from_payments', detail: `${code} at ${rate}` });
     created.push(code);
-    push(step, u);
+    push(step, u, 'none');
   }
   totals.currencies_created_from_payments = created;
 }

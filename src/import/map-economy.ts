@@ -61,7 +61,7 @@ export function mapEconomy(c: Ctx): void {
       const match = findMethod(name);
       if (match) {
         const u = begin('payment_methods', sid, 'payment_methods', match.id);
-        if (u) push(step, u);
+        if (u) push(step, u, 'mapped_existing');
         continue;
       }
       const id = targetIdOf('payment_methods', sid);
@@ -167,7 +167,7 @@ export function mapEconomy(c: Ctx): void {
       if (!u) continue;
       if (existing) {
         problem({ table: 'discount_codes', source_id: sid, reason: 'mapped_to_existing_code', detail: code });
-        push(step, u);
+        push(step, u, 'mapped_existing');
         continue;
       }
       let validFrom = ts(row.valid_from);

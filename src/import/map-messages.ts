@@ -161,7 +161,7 @@ export function mapMessages(c: Ctx): void {
           u.before.push(sql`
             UPDATE email_templates SET subject_en = ${texts[0]}, subject_ar = ${texts[1]}, body_en = ${texts[2]}, body_ar = ${texts[3]}, updated_at = now()
             WHERE id = ${product.id}`);
-          push(step, u);
+          push(step, u, 'mapped_existing');
           continue;
         }
         problem({ table: 'email_templates', source_id: sid, reason: conditional ? 'template_conditional' : 'template_undeclared_variable', detail: sourceKey });

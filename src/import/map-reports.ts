@@ -14,7 +14,7 @@ import {
 } from '../db/schema.js';
 import { sectionsForTier } from '../services/analyses.js';
 import { isPlainObject, readJson } from './json.js';
-import { measure, targetIdOf, unit, uuidv5 } from './plan.js';
+import { targetIdOf, uuidv5 } from './plan.js';
 import type { SourceRow } from './upstream.js';
 import { bool, charLength, cut, int, lowerEmail, str, ts, type Ctx } from './context.js';
 
@@ -24,7 +24,7 @@ const ideaOf = (row: SourceRow) => (str(row.business_idea) ?? '').trim();
 export const willImportAnalysis = (c: Ctx, row: SourceRow) => c.userOf(row.user_email) !== undefined && charLength(ideaOf(row)) >= MIN_IDEA;
 
 export function mapReports(c: Ctx): void {
-  const { source, importTime, totals, report, problem, skip, archiveRow, begin, push, newStep, userOf, analysisOwner, voucherLinks } = c;
+  const { source, importTime, totals, problem, skip, archiveRow, archiveOnly, begin, push, newStep, userOf, analysisOwner, voucherLinks } = c;
   // ─── analyses (+ sections) ─────────────────────────────────────────────────
   {
     const step = newStep('analyses');
@@ -48,11 +48,7 @@ export function mapReports(c: Ctx): void {
       let idea = ideaOf(row);
       if (charLength(idea) < MIN_IDEA) {
         skip('analyses', sid, 'idea_too_short');
-        const u = unit();
-        archiveRow(u, 'analyses', sid, 'idea_too_short', { business_idea: idea, user_email: email });
-        u.bytes = measure(u);
-        step.units.push(u);
-        report('analyses').archived++;
+        archiveOnly(step, 'analyses', sid, 'idea_too_short', { business_idea: idea, user_email: email });
         continue;
       }
       const deleted = bool(row.is_deleted, false);

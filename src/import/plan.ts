@@ -39,10 +39,18 @@ export interface Unit {
   bytes: number;
 }
 
+/**
+ * What became of a table's source rows. Every row read is counted once:
+ * read = inserted + already_present + mapped_existing + Σ skipped.
+ */
 export interface TableReport {
   read: number;
+  /** New in the target (its own rows written by this run). */
   inserted: number;
+  /** Found in import_map: imported by an earlier run. */
   already_present: number;
+  /** Mapped onto a row the target already had (built-in role, target USD, matching method, code or template). */
+  mapped_existing: number;
   skipped: Record<string, number>;
   archived: number;
 }
@@ -96,7 +104,7 @@ export function targetIdOf(table: string, sourceId: string): string {
 }
 
 export function emptyTable(): TableReport {
-  return { read: 0, inserted: 0, already_present: 0, skipped: {}, archived: 0 };
+  return { read: 0, inserted: 0, already_present: 0, mapped_existing: 0, skipped: {}, archived: 0 };
 }
 
 export function unit(partial: Partial<Unit> = {}): Unit {

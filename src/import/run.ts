@@ -340,13 +340,14 @@ async function readTarget(db: Database): Promise<TargetRead> {
       state: {
         mapped: new Map(), users: new Map(), roles: new Map(), methods: [], packages: [], discountCodes: new Map(), templates: new Map(), referralCodes: new Set(),
         userColumns: new Set(), openingBalances: new Map(), currencies: new Map(), liveNgoRequests: new Map(), voucherCodes: new Map(),
+        vouchers: new Map(), redemptionPairs: new Set(),
       },
       migrations: null,
       running: [],
       identity: { addr: null, port: null, database: '' },
     };
   }
-  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening, currencyRows, liveRequests, voucherRows] = await db.batch([
+  const [maps, users, roles, methods, packages, codes, templates, running, identity, columns, opening, currencyRows, liveRequests, voucherRows, redemptionRows] = await db.batch([
     db.execute<{ k: string; target_id: string }>(sql`SELECT source_table || ':' || source_id AS k, target_id FROM import_map`),
     db.execute<{ id: string; email: string; referral_code: string; imported: boolean }>(sql`
       SELECT u.id, u.email, u.referral_code, EXISTS (SELECT 1 FROM import_map m WHERE m.target_table = 'users' AND m.target_id = u.id) AS imported FROM users u`),
@@ -365,7 +366,8 @@ async function readTarget(db: Database): Promise<TargetRead> {
     db.execute<{ id: string; code: string; decimals: number; rate: string; increment: number; is_active: boolean }>(sql`
       SELECT id, code, decimals, rate_per_usd::text AS rate, rounding_increment_minor AS increment, is_active FROM currencies`),
     db.execute<{ id: string; user_id: string }>(sql`SELECT id, user_id FROM ngo_requests WHERE status IN ('pending', 'approved', 'suspended')`),
-    db.execute<{ id: string; code: string }>(sql`SELECT id, code FROM ngo_vouchers`),
+    db.execute<{ id: string; code: string; max_redemptions: number | null; redeemed_count: number }>(sql`SELECT id, code, max_redemptions, redeemed_count FROM ngo_vouchers`),
+    db.execute<{ k: string }>(sql`SELECT voucher_id::text || ':' || user_id::text AS k FROM ngo_voucher_redemptions`),
   ]);
   return {
     migrations,
@@ -395,6 +397,10 @@ async function readTarget(db: Database): Promise<TargetRead> {
       ),
       liveNgoRequests: new Map(liveRequests.rows.map((r) => [r.user_id, r.id])),
       voucherCodes: new Map(voucherRows.rows.map((r) => [r.code, r.id])),
+      vouchers: new Map(
+        voucherRows.rows.map((r) => [r.id, { maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions), redeemedCount: Number(r.redeemed_count) }]),
+      ),
+      redemptionPairs: new Set(redemptionRows.rows.map((r) => r.k)),
     },
   };
 }
@@ -413,10 +419,10 @@ export function safeFingerprint(url: string): string {
 export function printReport(report: ImportReport, log: (line: string) => void) {
   log(`Planlyze (Flask) import — ${report.mode} — ${report.status} — source ${report.source}`);
   for (const r of report.refusals) log(`REFUSED ${r.code}: ${r.message}`);
-  log('table                    read  inserted  present  skipped                          archived');
+  log('table                    read  inserted  present  existing  skipped                          archived');
   for (const [table, t] of Object.entries(report.tables)) {
     const skipped = Object.entries(t.skipped).map(([k, v]) => `${k}=${v}`).join(',') || '0';
-    log(`${table.padEnd(22)} ${String(t.read).padStart(6)} ${String(t.inserted).padStart(9)} ${String(t.already_present).padStart(8)}  ${skipped.padEnd(32)} ${t.archived}`);
+    log(`${table.padEnd(22)} ${String(t.read).padStart(6)} ${String(t.inserted).padStart(9)} ${String(t.already_present).padStart(8)} ${String(t.mapped_existing).padStart(9)}  ${skipped.padEnd(32)} ${t.archived}`);
   }
   for (const [k, v] of Object.entries(report.totals)) log(`${k}: ${JSON.stringify(v)}`);
   for (const w of report.warnings) log(`warning: ${w}`);

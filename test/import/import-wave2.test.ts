@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetIdOf } from '../../src/import/plan.js';
 import { runImport, type ImportOptions } from '../../src/import/run.js';
 import { ADMIN, createTestApp, type TestApp } from '../support/harness.js';
+import { unaccountedTables } from './report-check.js';
 import {
   ALICE_PASSWORD,
   CONTACT_BODY,
@@ -59,45 +60,59 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
   const one = async <T = any>(q: ReturnType<typeof sql>) => (await all<T>(q))[0]!;
   const problems = (table: string) => dry.problems.filter((p) => p.table === table).map(({ source_id, reason, detail }) => ({ source_id, reason, ...(detail === undefined ? {} : { detail }) }));
 
+  // The dry run and the apply run happen once, here, so that each test below fails for its own rule only.
+  let dryResult: Awaited<ReturnType<typeof runImport>>;
+  let appliedResult: Awaited<ReturnType<typeof runImport>>;
+  let dryWroteNothing: { before: Record<string, string>; after: Record<string, string> };
+  let applyMs = 0;
   beforeAll(async () => {
     t = await createTestApp({}, { databaseKind: kind });
     source = await createSourceDatabase(SOURCE_ADMIN_URL);
     await fillFixture(source, { adminEmail: ADMIN.email });
     await fillWave2Fixture(source, { adminEmail: ADMIN.email });
+    const before = await fingerprint();
+    dryResult = await runImport(options({ dryRun: true }));
+    dryWroteNothing = { before, after: await fingerprint() };
+    dry = dryResult.report;
+    const started = performance.now();
+    appliedResult = await runImport(options());
+    applyMs = performance.now() - started;
+    applied = appliedResult.report;
   }, 120_000);
   afterAll(async () => {
     await source?.drop();
     await t?.close();
   });
 
-  it('dry run writes nothing and reports, per wave-2 table, what the apply run then does', async () => {
-    const before = await fingerprint();
-    const result = await runImport(options({ dryRun: true }));
-    expect(result.exitCode, JSON.stringify(result.report.refusals)).toBe(0);
-    expect(await fingerprint()).toEqual(before);
-    dry = result.report;
-    expect(dry.tables.currencies).toEqual({ read: 8, inserted: 6, already_present: 0, skipped: { invalid_code: 1, invalid_rate: 1, case_collision: 1 }, archived: 0 });
-    expect(dry.tables.ngo_requests).toEqual({ read: 5, inserted: 4, already_present: 0, skipped: { name_too_short: 1 }, archived: 3 });
-    expect(dry.tables.project_vouchers).toEqual({ read: 6, inserted: 3, already_present: 0, skipped: { request_not_imported: 1, invalid_code: 1, case_collision: 1 }, archived: 3 });
-    expect(dry.tables.partners).toEqual({ read: 5, inserted: 5, already_present: 0, skipped: {}, archived: 4 });
-    expect(dry.tables.social_media).toEqual({ read: 4, inserted: 3, already_present: 0, skipped: { url_invalid: 1 }, archived: 4 });
-    expect(dry.tables.contact_messages).toEqual({ read: 5, inserted: 3, already_present: 0, skipped: { message_too_short: 1, invalid_email: 1 }, archived: 4 });
-    expect(dry.totals).toMatchObject({
-      currency_default: 'unchanged', currencies_created_from_payments: ['JOD', 'TRY'], payments_non_usd: 6, weak_voucher_codes: 3, voucher_links: { linked: 4, not_linked: 2 },
-    });
-    expect(dry.warnings.join('\n')).not.toMatch(/archived/);
-
-    const started = performance.now();
-    const run = await runImport(options());
-    expect(run.exitCode, run.report.error).toBe(0);
-    applied = run.report;
+  it('dry run writes nothing and reports what the apply run then does; every source row is counted once', () => {
+    expect(dryResult.exitCode, JSON.stringify(dryResult.report.refusals)).toBe(0);
+    expect(dryWroteNothing.after).toEqual(dryWroteNothing.before);
+    expect(appliedResult.exitCode, applied.error).toBe(0);
     const strip = (r: typeof dry) => ({ tables: r.tables, totals: { ...r.totals, chunks: undefined }, problems: r.problems, warnings: r.warnings });
     expect(strip(applied)).toEqual(strip(dry));
+    expect(unaccountedTables(dry)).toEqual([]);
+    expect(dry.warnings.join('\n')).not.toMatch(/archived/);
     const rows = Object.values(applied.tables).reduce((n, x) => n + x.read, 0);
-    const ms = performance.now() - started;
-    console.log(`[import-wave2] ${rows} source rows in ${ms.toFixed(0)} ms (${((rows / ms) * 1000).toFixed(0)} rows/s), ${String(applied.totals.chunks)} batches`);
-    console.log(`[import-wave2] report: ${JSON.stringify(Object.fromEntries(Object.entries(applied.tables).map(([k, v]) => [k, [v.read, v.inserted, v.already_present, v.skipped, v.archived]])))}`);
-  }, 120_000);
+    console.log(`[import-wave2] ${rows} source rows in ${applyMs.toFixed(0)} ms (${((rows / applyMs) * 1000).toFixed(0)} rows/s), ${String(applied.totals.chunks)} batches`);
+    console.log(`[import-wave2] report: ${JSON.stringify(Object.fromEntries(Object.entries(applied.tables).map(([k, v]) => [k, [v.read, v.inserted, v.already_present, v.mapped_existing, v.skipped, v.archived]])))}`);
+  });
+
+  it('the report per wave-2 table: source USD mapped onto the target\'s, currencies created from payments in the totals only', () => {
+    // Source USD maps onto the target's USD (mapped_existing); JOD and TRY, created from payments, are no source rows of `currencies`.
+    expect(dry.tables.currencies).toEqual({ read: 8, inserted: 4, already_present: 0, mapped_existing: 1, skipped: { invalid_code: 1, invalid_rate: 1, case_collision: 1 }, archived: 0 });
+    expect(dry.tables.ngo_requests).toEqual({ read: 5, inserted: 4, already_present: 0, mapped_existing: 0, skipped: { name_too_short: 1 }, archived: 3 });
+    expect(dry.tables.project_vouchers).toEqual({ read: 6, inserted: 3, already_present: 0, mapped_existing: 0, skipped: { request_not_imported: 1, invalid_code: 1, case_collision: 1 }, archived: 3 });
+    expect(dry.tables.partners).toEqual({ read: 5, inserted: 5, already_present: 0, mapped_existing: 0, skipped: {}, archived: 4 });
+    expect(dry.tables.social_media).toEqual({ read: 4, inserted: 3, already_present: 0, mapped_existing: 0, skipped: { url_invalid: 1 }, archived: 4 });
+    expect(dry.tables.contact_messages).toEqual({ read: 5, inserted: 3, already_present: 0, mapped_existing: 0, skipped: { message_too_short: 1, invalid_email: 1 }, archived: 4 });
+    // Built-in roles, the matching payment method and the bootstrap admin are mapped onto the target's rows.
+    expect(dry.tables.roles).toMatchObject({ read: 4, inserted: 1, mapped_existing: 3 });
+    expect(dry.tables.payment_methods).toMatchObject({ read: 1, inserted: 0, mapped_existing: 1 });
+    expect(dry.tables.users).toMatchObject({ read: 5, inserted: 4, mapped_existing: 1 });
+    expect(dry.totals).toMatchObject({
+      currency_default: 'unchanged', currencies_created_from_payments: ['JOD', 'TRY'], payments_non_usd: 6, weak_voucher_codes: 3, voucher_links: { linked: 4, not_linked: 3 },
+    });
+  });
 
   it('currencies: codes upper-cased and checked, rates rounded to 6 places, USD and the default left alone when ambiguous, payment-only codes created inactive', async () => {
     const rows = await all(sql`SELECT code, name, symbol, decimals, rate_per_usd, is_active, is_default, rounding_increment_minor FROM currencies ORDER BY code`);
@@ -152,12 +167,14 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
     expect(byId[req(W2.reqAlice)]).toMatchObject({ user_id: ID.alice, organization_type: 'charity', contact_email: 'info@relief.example.org', website: 'https://relief.example.org', status: 'approved', reviewed_by: adminId });
     expect(byId[req(W2.reqBobNew)]).toMatchObject({ user_id: ID.bob, organization_type: 'foundation', status: 'approved', review_reason: null });
     expect(byId[req(W2.reqBobOld)]).toMatchObject({ user_id: ID.bob, organization_type: 'other', website: null, status: 'rejected', review_reason: 'superseded at import' });
-    expect(byId[req(W2.reqCarolWeird)]).toMatchObject({ user_id: ID.carol, status: 'pending', description_chars: 2000 });
+    // An invalid contact email is kept as written (lower-cased) and reported, like an invalid phone.
+    expect(byId[req(W2.reqCarolWeird)]).toMatchObject({ user_id: ID.carol, status: 'pending', description_chars: 2000, contact_email: 'office at relief' });
     expect(problems('ngo_requests')).toEqual([
       { source_id: W2.reqBobOld, reason: 'superseded' },
       { source_id: W2.reqBobOld, reason: 'organization_type_other', detail: 'religious org' },
       { source_id: W2.reqBobOld, reason: 'website_dropped' },
       { source_id: W2.reqCarolWeird, reason: 'unknown_status_pending', detail: 'on hold' },
+      { source_id: W2.reqCarolWeird, reason: 'contact_email_invalid' },
       { source_id: W2.reqCarolWeird, reason: 'contact_phone_invalid' },
       { source_id: W2.reqCarolWeird, reason: 'field_cut', detail: 'description' },
       { source_id: W2.reqCarolShort, reason: 'name_too_short' },
@@ -186,22 +203,27 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
     ]);
   });
 
-  it('voucher links: the earliest per (voucher, user) linked with the NGO flags, no charge, no consent (§0.1); the others archived and reported', async () => {
+  it('voucher links: the earliest per (voucher, user) linked with the NGO flags, no charge, no consent (§0.1); the NGO\'s own and the others archived and reported', async () => {
     const links = await all(sql`SELECT analysis_id, voucher_id, user_id, status, consented_at, sponsored, charge_transaction_id, is_favourite, is_archived FROM ngo_voucher_redemptions ORDER BY created_at`);
     const dave = targetIdOf('users', 'legacy-42');
     const base = { status: 'linked', consented_at: null, sponsored: false, charge_transaction_id: null };
     expect(links).toEqual([
-      { ...base, analysis_id: W2.W1, voucher_id: voucher(W2.vOver), user_id: ID.alice, is_favourite: true, is_archived: false },
       { ...base, analysis_id: W2.W2, voucher_id: voucher(W2.vOver), user_id: ID.bob, is_favourite: false, is_archived: true },
+      { ...base, analysis_id: W2.W7, voucher_id: voucher(W2.vOver), user_id: ID.carol, is_favourite: true, is_archived: false },
       { ...base, analysis_id: W2.W3, voucher_id: voucher(W2.vOver), user_id: dave, is_favourite: false, is_archived: false },
       { ...base, analysis_id: W2.W4, voucher_id: voucher(W2.vWindow), user_id: dave, is_favourite: false, is_archived: false },
     ]);
     expect(problems('analyses').filter((p) => p.reason.startsWith('voucher'))).toEqual([
+      { source_id: W2.W1, reason: 'voucher_own_ngo' }, // alice owns the voucher's NGO (§13.2 check 3)
       { source_id: W2.W5, reason: 'voucher_duplicate_user' },
       { source_id: W2.W6, reason: 'voucher_not_imported' },
     ]);
-    expect(await all(sql`SELECT source_id FROM import_archive WHERE reason = 'voucher_link' ORDER BY source_id`)).toEqual([{ source_id: W2.W5 }, { source_id: W2.W6 }]);
-    expect(await all(sql`SELECT count(*)::int AS n FROM analyses WHERE id IN (${W2.W5}, ${W2.W6})`)).toEqual([{ n: 2 }]); // the analyses themselves are imported
+    expect(await all(sql`SELECT source_id, payload->>'not_linked' AS why FROM import_archive WHERE reason = 'voucher_link' ORDER BY source_id`)).toEqual([
+      { source_id: W2.W1, why: 'voucher_own_ngo' },
+      { source_id: W2.W5, why: 'voucher_duplicate_user' },
+      { source_id: W2.W6, why: 'voucher_not_imported' },
+    ]);
+    expect(await all(sql`SELECT count(*)::int AS n FROM analyses WHERE id IN (${W2.W1}, ${W2.W5}, ${W2.W6})`)).toEqual([{ n: 3 }]); // the analyses themselves are imported
 
     // The NGO (alice, approved) sees its programme; contact data stays hidden until the beneficiary consents.
     const alice = (await t.request('POST', '/api/auth/login', { body: { email: 'alice@example.com', password: ALICE_PASSWORD } })).body.data;
@@ -279,6 +301,9 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
     expect(again.exitCode, again.report.error).toBe(0);
     for (const [table, r] of Object.entries(again.report.tables)) expect(r.inserted, table).toBe(0);
     expect(again.report.tables.project_vouchers).toMatchObject({ already_present: 3 });
+    expect(again.report.tables.currencies).toMatchObject({ already_present: 5, mapped_existing: 0 });
+    expect(again.report.totals.currencies_created_from_payments).toEqual([]);
+    expect(unaccountedTables(again.report)).toEqual([]);
     expect(again.report.totals.voucher_links).toEqual({ linked: 0, not_linked: 0 });
     const after = await fingerprint();
     for (const table of TABLES.filter((x) => x !== 'import_runs')) expect(after[table], table).toBe(before[table]);
@@ -289,6 +314,7 @@ describe.skipIf(!available).each(TARGETS)('db:import-flask, wave-2 tables (targe
     expect(later.exitCode, later.report.error).toBe(0);
     expect(later.report.tables.analyses).toMatchObject({ inserted: 1 });
     expect(later.report.totals.voucher_links).toEqual({ linked: 1, not_linked: 0 });
+    expect(unaccountedTables(later.report)).toEqual([]);
     expect(await one(sql`SELECT redeemed_count, max_redemptions FROM ngo_vouchers WHERE id = ${voucher(W2.vWindow)}`)).toEqual({ redeemed_count: 2, max_redemptions: 5 });
   }, 120_000);
 
@@ -333,4 +359,85 @@ describe.skipIf(!available)('db:import-flask: the single active default currency
     expect(second.exitCode, second.report.error).toBe(0);
     expect((await t.db.execute<{ code: string }>(sql`SELECT code FROM currencies WHERE is_default`)).rows).toEqual([{ code: 'USD' }]);
   }, 60_000);
+});
+
+describe.skipIf(!available).each(TARGETS)('db:import-flask: later voucher links onto vouchers imported earlier (target: $kind)', ({ kind }) => {
+  let t: TestApp;
+  let source: SourceDatabase;
+  const L = {
+    ngo: 'dd000000-0000-4000-8000-000000000001',
+    dave: 'dd000000-0000-4000-8000-000000000002',
+    erin: 'dd000000-0000-4000-8000-000000000003',
+    request: 'dd000000-0000-4000-8000-000000000011',
+    capped: 'dd000000-0000-4000-8000-000000000021',
+    unused: 'dd000000-0000-4000-8000-000000000022',
+    first: 'dd000000-0000-4000-8000-000000000031',
+    again: 'dd000000-0000-4000-8000-000000000032',
+    other: 'dd000000-0000-4000-8000-000000000033',
+    toDeleted: 'dd000000-0000-4000-8000-000000000034',
+  };
+  const analysis = (id: string, email: string, voucherId: string, createdAt: string) =>
+    insert(source, 'analyses', { id, user_email: email, business_idea: 'ورشة لإصلاح الهواتف في حلب', report_type: 'free', voucher_id: voucherId, created_at: createdAt });
+  const run = () => runImport({ sourceUrl: source.url, db: t.db, dryRun: false, appEnv: 'test', adminEmail: ADMIN.email, expectedMigrations });
+  const voucherRow = async (sid: string) =>
+    (await t.db.execute<{ redeemed_count: number; max_redemptions: number | null }>(sql`SELECT redeemed_count, max_redemptions FROM ngo_vouchers WHERE id = ${voucher(sid)}`)).rows[0];
+
+  beforeAll(async () => {
+    t = await createTestApp({}, { databaseKind: kind });
+    source = await createSourceDatabase(SOURCE_ADMIN_URL);
+    for (const [id, email, code] of [[L.ngo, 'ngo@example.org', 'NGOACC01'], [L.dave, 'dave@example.org', 'DAVEAC01'], [L.erin, 'erin@example.org', 'ERINAC01']] as const) {
+      await insert(source, 'users', { id, email, password_hash: null, credits: 0, referral_code: code, created_at: '2026-01-01 10:00:00' });
+    }
+    await insert(source, 'ngo_requests', {
+      id: L.request, user_id: L.ngo, organization_name: 'Aleppo Makers', organization_type: 'nonprofit', contact_name: 'Lina Aziz', contact_email: 'lina@example.org',
+      contact_phone: '+963 21 000 0000', status: 'approved', created_at: '2026-01-02 10:00:00',
+    });
+    await insert(source, 'project_vouchers', { id: L.capped, ngo_request_id: L.request, code: 'MAKERS_1', name: 'Makers', linked_ideas_count: 1, is_active: true, created_at: '2026-01-03 10:00:00' });
+    await insert(source, 'project_vouchers', { id: L.unused, ngo_request_id: L.request, code: 'MAKERS_2', name: 'Makers 2', linked_ideas_count: 3, is_active: true, created_at: '2026-01-03 11:00:00' });
+    await analysis(L.first, 'dave@example.org', L.capped, '2026-01-04 10:00:00');
+  }, 120_000);
+  afterAll(async () => {
+    await source?.drop();
+    await t?.close();
+  });
+
+  it('an analysis an earlier build imported without its link claims no pair; a cap a later link overshoots is raised and reported; a voucher deleted since links nothing', async () => {
+    const first = await run();
+    expect(first.exitCode, first.report.error).toBe(0);
+    expect(first.report.totals.voucher_links).toEqual({ linked: 1, not_linked: 0 });
+    expect(await voucherRow(L.capped)).toEqual({ redeemed_count: 1, max_redemptions: 1 });
+
+    // What an earlier build left: the analysis imported (in import_map), its link archived instead of written.
+    await t.db.execute(sql`DELETE FROM ngo_voucher_redemptions WHERE analysis_id = ${L.first}`);
+    await t.db.execute(sql`UPDATE ngo_vouchers SET redeemed_count = 0 WHERE id = ${voucher(L.capped)}`);
+    // The NGO deleted its unused voucher since (allowed: no redemptions).
+    await t.db.execute(sql`DELETE FROM ngo_vouchers WHERE id = ${voucher(L.unused)}`);
+    // New in the source: dave again on the same voucher, erin on it too (over its cap of 1), and a link to the deleted voucher.
+    await analysis(L.again, 'dave@example.org', L.capped, '2026-01-05 10:00:00');
+    await analysis(L.other, 'erin@example.org', L.capped, '2026-01-06 10:00:00');
+    await analysis(L.toDeleted, 'erin@example.org', L.unused, '2026-01-07 10:00:00');
+
+    const later = await run();
+    expect(later.exitCode, later.report.error).toBe(0);
+    expect(unaccountedTables(later.report)).toEqual([]);
+    expect(later.report.totals.voucher_links).toEqual({ linked: 2, not_linked: 1 });
+    const links = (await t.db.execute<{ analysis_id: string; user_id: string }>(sql`SELECT analysis_id, user_id FROM ngo_voucher_redemptions WHERE voucher_id = ${voucher(L.capped)} ORDER BY created_at`)).rows;
+    expect(links).toEqual([{ analysis_id: L.again, user_id: L.dave }, { analysis_id: L.other, user_id: L.erin }]);
+    expect(await voucherRow(L.capped)).toEqual({ redeemed_count: 2, max_redemptions: 2 });
+    const reported = later.report.problems.filter((p) => p.table === 'project_vouchers' || p.reason.startsWith('voucher')).map(({ table, source_id, reason, detail }) => ({ table, source_id, reason, detail }));
+    expect(reported).toEqual([
+      { table: 'project_vouchers', source_id: L.unused, reason: 'deleted_in_target', detail: undefined },
+      { table: 'analyses', source_id: L.toDeleted, reason: 'voucher_not_imported', detail: undefined },
+      { table: 'project_vouchers', source_id: L.capped, reason: 'max_redemptions_raised', detail: '1 → 2' },
+    ]);
+
+    // A pair the target already holds stays taken, whoever linked it: a third dave analysis is not linked.
+    await analysis('dd000000-0000-4000-8000-000000000035', 'dave@example.org', L.capped, '2026-01-08 10:00:00');
+    const third = await run();
+    expect(third.exitCode, third.report.error).toBe(0);
+    expect(third.report.problems.filter((p) => p.reason.startsWith('voucher'))).toEqual([
+      { table: 'analyses', source_id: 'dd000000-0000-4000-8000-000000000035', reason: 'voucher_duplicate_user' },
+    ]);
+    expect(third.report.problems.some((p) => p.reason === 'max_redemptions_raised')).toBe(false);
+  }, 120_000);
 });

@@ -353,6 +353,7 @@ export const W2 = {
   W4: 'a0000000-0000-4000-8000-0000000000b4',
   W5: 'a0000000-0000-4000-8000-0000000000b5',
   W6: 'a0000000-0000-4000-8000-0000000000b6',
+  W7: 'a0000000-0000-4000-8000-0000000000b8',
   partnerOk: 'pa000000-0000-4000-8000-000000000001',
   partnerHttp: 'pa000000-0000-4000-8000-000000000002',
   partnerColour: 'pa000000-0000-4000-8000-000000000003',
@@ -400,7 +401,7 @@ export async function fillWave2Fixture(db: SourceDatabase, options: { adminEmail
   await req(W2.reqBobOld, ID.bob, { organization_type: 'Religious Org', website: 'http://bob.example.com', created_at: '2026-01-09 10:00:00' });
   await req(W2.reqBobNew, ID.bob, { organization_name: 'Bob Foundation', organization_type: 'foundation', status: 'approved', created_at: '2026-01-10 10:00:00' });
   await req(W2.reqCarolShort, ID.carol, { organization_name: 'X', status: 'rejected' });
-  await req(W2.reqCarolWeird, ID.carol, { status: 'on hold', description: 'و'.repeat(2500), contact_phone: 'call the office' });
+  await req(W2.reqCarolWeird, ID.carol, { status: 'on hold', description: 'و'.repeat(2500), contact_phone: 'call the office', contact_email: 'Office at Relief' });
 
   const voucher = (id: string, requestId: string, code: string, extra: Record<string, unknown>) =>
     insert(db, 'project_vouchers', { id, ngo_request_id: requestId, code, name: `Programme ${code}`, is_active: true, created_at: '2026-01-08 13:00:00', updated_at: '2026-01-08 13:00:00', ...extra });
@@ -413,8 +414,9 @@ export async function fillWave2Fixture(db: SourceDatabase, options: { adminEmail
 
   const linked = (id: string, email: string, voucherId: string, createdAt: string, extra: Record<string, unknown> = {}) =>
     insert(db, 'analyses', { id, user_email: email, business_idea: 'ورشة لإصلاح الهواتف في حلب', report_type: 'premium', report_language: 'arabic', status: 'completed', voucher_id: voucherId, is_ngo_favourite: false, is_ngo_archived: false, created_at: createdAt, updated_at: createdAt, ...extra });
-  await linked(W2.W1, '  Alice@Example.COM ', W2.vOver, '2026-01-11 10:00:00', { is_ngo_favourite: true });
+  await linked(W2.W1, '  Alice@Example.COM ', W2.vOver, '2026-01-11 10:00:00', { is_ngo_favourite: true }); // the NGO's own account (§13.2 refuses it)
   await linked(W2.W2, 'bob@example.com', W2.vOver, '2026-01-12 10:00:00', { is_ngo_archived: true });
+  await linked(W2.W7, 'Carol@Example.com', W2.vOver, '2026-01-12 15:00:00', { is_ngo_favourite: true });
   await linked(W2.W3, 'dave@example.com', W2.vOver, '2026-01-13 10:00:00'); // the third on a cap of 2 (upstream race)
   await linked(W2.W4, 'dave@example.com', W2.vWindow, '2026-01-14 10:00:00');
   await linked(W2.W5, 'dave@example.com', W2.vWindow, '2026-01-15 10:00:00'); // same (voucher, user) again
