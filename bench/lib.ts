@@ -99,6 +99,8 @@ export async function startBenchServer(kind: DatabaseKind, databaseUrl: string, 
       ADMIN_PASSWORD: BENCH_ADMIN.password,
       // Seeding registers ~35 users from one address; no registration is benchmarked.
       RATE_LIMIT_REGISTER_PER_IP: '100000',
+      // The request log as production keeps it (SPEC-WAVE2 §15: 10 % of ordinary requests; errors and slow ones always).
+      REQUEST_LOG_SAMPLE_RATE: '0.1',
       ANTHROPIC_API_KEY: '',
       ...extraEnv,
     },

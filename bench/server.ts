@@ -139,6 +139,8 @@ async function main() {
   const user = (await call('POST', '/api/auth/register', { email: 'bench.owner@example.com', password: LOGIN_PASSWORD, full_name: 'Bench Owner' })).data;
   const userToken: string = user.token;
   const userId: string = user.user.id;
+  // Payments need a verified email (SPEC-WAVE2 §11.6); the code mail itself is not what is measured.
+  await query('UPDATE users SET email_verified_at = now() WHERE id = $1', [userId]);
 
   for (let i = 0; i < 50; i++) {
     await call('POST', '/api/analyses', { business_idea: IDEAS[i % IDEAS.length], industry: 'food', location: 'Damascus', report_language: i % 4 === 0 ? 'ar' : 'en' }, userToken);
