@@ -94,7 +94,6 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
   const r = server.ready;
   const auth = { authorization: `Bearer ${r.userToken}` };
   const json = { 'content-type': 'application/json' };
-  const payment = { package_id: r.packageId, payment_method_id: r.paymentMethodId, payment_proof: 'https://example.com/receipts/2026/bench-proof.jpg' };
   const list: Scenario[] = [
     { name: 'health', route: 'GET /api/health', app: { method: 'GET', path: '/api/health', expect: 200 }, ceiling: 'health' },
     { name: 'me', route: 'GET /api/auth/me', app: { method: 'GET', path: '/api/auth/me', headers: auth, expect: 200 }, ceiling: 'me' },
@@ -113,7 +112,8 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
       ceiling: 'credit-packages',
     },
     { name: 'login', route: 'POST /api/auth/login', app: { method: 'POST', path: '/api/auth/login', headers: json, bodies: r.loginBodies, expect: 200, slow: true }, ceiling: 'login' },
-    { name: 'payments', route: 'POST /api/payments', app: { method: 'POST', path: '/api/payments', headers: { ...auth, ...json }, body: payment, expect: 201 }, ceiling: 'payments' },
+    // No sustained POST /api/payments: SPEC-WAVE2 §0.1 allows one user 5 pending payments, so one buyer's load is
+    // a stream of 409s after the fifth; measuring it needs rotating buyers (not built). Its round trips: round-trips.md.
   ];
   const ceilings: Record<string, Target> = {
     json: { method: 'GET', path: '/ceiling/json', expect: 200 },
@@ -122,7 +122,6 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
     analyses: { method: 'GET', path: '/ceiling/analyses', expect: 200 },
     'credit-packages': { method: 'GET', path: '/ceiling/credit-packages', expect: 200 },
     login: { method: 'POST', path: '/ceiling/login', headers: json, bodies: r.loginBodies, expect: 200, slow: true },
-    payments: { method: 'POST', path: '/ceiling/payments', headers: json, body: payment, expect: 201 },
   };
   return { list, ceilings };
 }
