@@ -40,10 +40,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function waitFor<T>(probe: () => T | undefined, ms = 15_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 100));
@@ -58,8 +58,10 @@ describe('the Worker sends mail', () => {
     const mail = await waitFor(() => fake.requests.find((r) => r.body.to[0].email_address.address === email));
     expect(mail.path).toBe('/v1.1/email');
     expect(mail.body.htmlbody).toMatch(/\d{6}/);
-    const rows = await db.execute<any>(sql`SELECT status FROM email_outbox WHERE to_address = ${email}`);
-    expect(rows.rows).toEqual([{ status: 'sent' }]);
+    // The provider has answered; the Worker records the outcome right after (still inside waitUntil).
+    const status = async () => (await db.execute<{ status: string }>(sql`SELECT status FROM email_outbox WHERE to_address = ${email}`)).rows;
+    await waitFor(async () => ((await status())[0]?.status === 'sending' ? undefined : true));
+    expect(await status()).toEqual([{ status: 'sent' }]);
   });
 
   it('through the per-minute cron', async () => {
