@@ -9,7 +9,6 @@ import {
   referrals,
   reportShares,
   SECTION_NAMES,
-  users,
   type SectionName,
 } from '../db/schema.js';
 import { sectionsForTier } from '../services/analyses.js';

@@ -32,18 +32,8 @@ import {
   VoucherSchema,
 } from '../schemas/ngo.js';
 import { PublicReportSchema } from '../schemas/report-share.js';
-import {
-  approvedNgoIdSql,
-  createNgoRequest,
-  ngoAccessDenied,
-  getNgoRequest,
-  listNgoRequests,
-  myNgoRequest,
-  ngoStats,
-  requireNgoAccount,
-  reviewNgoRequest,
-  updateAdminNotes,
-} from '../services/ngo.js';
+import { createNgoRequest, getNgoRequest, listNgoRequests, myNgoRequest, ngoStats, reviewNgoRequest, updateAdminNotes } from '../services/ngo.js';
+import { approvedNgoIdSql, ngoAccessDenied, requireNgoAccount } from '../services/ngo-access.js';
 import { listLinkedAnalyses, ngoReport, setNgoFlag } from '../services/ngo-reports.js';
 import { unlinkRedemption } from '../services/voucher-redemption.js';
 import { createVoucher, deleteVoucher, getVoucher, listVouchers, setAdminDisabled, updateVoucher } from '../services/vouchers.js';

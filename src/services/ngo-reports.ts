@@ -9,7 +9,7 @@ import { notFound } from '../errors.js';
 import { isoText, jsNumber, jsonItem, jsonObject, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import { sectionsForTier, SUMMARY_IDEA_CHARS } from './analyses.js';
-import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo.js';
+import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo-access.js';
 
 /** Linked, live, of this NGO: the one scope of every NGO report read and write. */
 const scope = (ngo: NgoAccount) => sql`

@@ -22,7 +22,7 @@ import { AppError } from '../errors.js';
 import { createAnalysisSections, type ReportType } from './analyses.js';
 import { failedGuard, guard, lockAnalysis } from './batch-guards.js';
 import { bookEntriesFrom, isDoubleBooking, isInsufficientBalance } from './ledger.js';
-import { analysisPayerSql } from './ngo.js';
+import { analysisPayerSql } from './ngo-access.js';
 import { insertUsage, usageTotals } from './ai-usage.js';
 import { hitRateLimit, rateLimited } from './rate-limit.js';
 

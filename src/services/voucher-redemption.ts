@@ -30,7 +30,7 @@ import { addPremiumSections, groupAnalysisRows, selectAnalysis, serializeAnalysi
 import { failedGuard, guard, lockAnalysis } from './batch-guards.js';
 import { lookupGate, lookupRefused, voucherLookupKeys } from './code-lookups.js';
 import { bookEntriesFrom, isInsufficientBalance } from './ledger.js';
-import { voucherStateSql } from './ngo.js';
+import { voucherStateSql } from './ngo-access.js';
 import { notify } from './notify.js';
 import { integerSettingSql } from './settings-sql.js';
 

@@ -18,7 +18,7 @@ import type { CreateVoucherBody, UpdateVoucherBody, VOUCHER_STATES, VoucherListQ
 import type { AppEnv } from '../types.js';
 import { audit } from './audit.js';
 import { failedGuard, guard } from './batch-guards.js';
-import { voucherStateSql, type NgoAccount } from './ngo.js';
+import { voucherStateSql, type NgoAccount } from './ngo-access.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
