@@ -5,8 +5,9 @@
  * leave the database: items list only the NAMES of secret variables and a rendered preview shows
  * them as `[hidden]`.
  */
-import { and, count, eq, getTableColumns, gte, inArray, lte, min, sql } from 'drizzle-orm';
-import { Hono } from 'hono';
+import { and, count, eq, getTableColumns, gte, inArray, lte, min, sql, type SQL } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { Hono, type Context } from 'hono';
 import * as z from 'zod';
 import { requirePermission } from '../auth/guards.js';
 import { emailOutbox, emailTemplates, EMAIL_OUTBOX_STATUSES, users } from '../db/schema.js';
@@ -108,6 +109,29 @@ const RetryFailedBody = z.strictObject({
 
 const invalidState = (message: 'email.outbox_not_retryable' | 'email.outbox_not_pending' | 'email.secret_discarded', reason: string) =>
   new AppError('INVALID_STATE', { message, details: { reason } });
+
+/**
+ * An admin's change of one outbox row (retry, cancel), in ONE batch: lock the row, the audit entry only if the
+ * change applies, the change where `allowed` holds. Answers the changed row, or the status the row had when the
+ * change did not apply (404 when there is no row), for the caller to name the refusal.
+ */
+async function transitionOutboxRow(
+  c: Context<AppEnv>,
+  id: string,
+  action: 'email_outbox.retry' | 'email_outbox.cancel',
+  allowed: SQL,
+  change: PgUpdateSetSource<typeof emailOutbox>,
+): Promise<{ item: ReturnType<typeof serializeOutbox> } | { status: string }> {
+  const { db } = c.var;
+  const [before, , after] = await db.batch([
+    db.select({ status: emailOutbox.status }).from(emailOutbox).where(eq(emailOutbox.id, id)).for('update'),
+    auditIf(db, c, { action, entityType: 'email_outbox', entityId: id }, sql`EXISTS (SELECT 1 FROM email_outbox WHERE ${allowed})`),
+    db.update(emailOutbox).set(change).where(allowed).returning(selection),
+  ]);
+  if (after[0]) return { item: serializeOutbox(after[0]) };
+  if (!before[0]) throw notFound();
+  return { status: before[0].status };
+}
 
 export const emailOutboxRoutes = new Hono<AppEnv>()
   .get(
@@ -247,25 +271,16 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     emptyBody(),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { db } = c.var;
       const retryable = and(
         eq(emailOutbox.id, id),
         inArray(emailOutbox.status, ['failed', 'cancelled']),
         sql`${emailOutbox.templateKey} NOT IN (${sql.join(SECRET_TEMPLATES.map((k) => sql`${k}`), sql`, `)})`,
       )!;
-      const [before, , after] = await db.batch([
-        db.select({ status: emailOutbox.status, templateKey: emailOutbox.templateKey }).from(emailOutbox).where(eq(emailOutbox.id, id)).for('update'),
-        auditIf(db, c, { action: 'email_outbox.retry', entityType: 'email_outbox', entityId: id }, sql`EXISTS (SELECT 1 FROM email_outbox WHERE ${retryable})`),
-        db
-          .update(emailOutbox)
-          .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lockedUntil: null, updatedAt: sql`now()` })
-          .where(retryable)
-          .returning(selection),
-      ]);
-      if (after[0]) return ok(c, serializeOutbox(after[0]));
-      const prior = before[0];
-      if (!prior) throw notFound();
-      if (prior.status !== 'failed' && prior.status !== 'cancelled') throw invalidState('email.outbox_not_retryable', 'not_failed');
+      const moved = await transitionOutboxRow(c, id, 'email_outbox.retry', retryable, {
+        status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lockedUntil: null, updatedAt: sql`now()`,
+      });
+      if ('item' in moved) return ok(c, moved.item);
+      if (moved.status !== 'failed' && moved.status !== 'cancelled') throw invalidState('email.outbox_not_retryable', 'not_failed');
       throw invalidState('email.secret_discarded', 'secret_discarded');
     },
   )
@@ -282,19 +297,11 @@ export const emailOutboxRoutes = new Hono<AppEnv>()
     emptyBody(),
     async (c) => {
       const { id } = c.req.valid('param');
-      const { db } = c.var;
       const cancellable = and(eq(emailOutbox.id, id), eq(emailOutbox.status, 'pending'))!;
-      const [before, , after] = await db.batch([
-        db.select({ status: emailOutbox.status }).from(emailOutbox).where(eq(emailOutbox.id, id)).for('update'),
-        auditIf(db, c, { action: 'email_outbox.cancel', entityType: 'email_outbox', entityId: id }, sql`EXISTS (SELECT 1 FROM email_outbox WHERE ${cancellable})`),
-        db
-          .update(emailOutbox)
-          .set({ status: 'cancelled', lastError: 'cancelled_by_admin', secretCiphertext: null, lockedUntil: null, updatedAt: sql`now()` })
-          .where(cancellable)
-          .returning(selection),
-      ]);
-      if (after[0]) return ok(c, serializeOutbox(after[0]));
-      if (!before[0]) throw notFound();
+      const moved = await transitionOutboxRow(c, id, 'email_outbox.cancel', cancellable, {
+        status: 'cancelled', lastError: 'cancelled_by_admin', secretCiphertext: null, lockedUntil: null, updatedAt: sql`now()`,
+      });
+      if ('item' in moved) return ok(c, moved.item);
       throw invalidState('email.outbox_not_pending', 'not_pending');
     },
   );
