@@ -10,10 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { createTestApp, registerUser } from '../test/support/harness.js';
+import { mountMappedAnalyses } from './mapped-route.js';
 
 const path = process.argv[2] ?? '/api/auth/me';
 const n = Number(process.argv[3] ?? 3000);
 const t = await createTestApp({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+mountMappedAnalyses(t.app); // /bench/analyses-mapped?per_page=50: the list mapped in JS, to compare
 const user = await registerUser(t);
 const headers = { authorization: `Bearer ${user.token}` };
 // PROFILE_ANALYSES=50: that many analyses of the user, 40 % of them with report sections (as bench/server.ts).

@@ -22,7 +22,7 @@ export function createDb(databaseUrl: string, options: { queryTimeoutMs?: number
   };
   // No `schema`: the app never uses drizzle's relational queries (`db.query.*`). Given one, every createDb (one per
   // request) walks all tables to build their relational config, and the Worker bundles drizzle's relations code.
-  return drizzle({ client: neon(databaseUrl, { fetchOptions }), casing: 'snake_case' });
+  return drizzle({ client: neon(databaseUrl, { fetchOptions }), casing: DB_CASING });
 }
 
 /**
@@ -48,6 +48,9 @@ export function timeoutSignals(timeoutMs: number, now: () => number = Date.now):
 }
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+
+/** How drizzle names columns in SQL (db/pagination.ts renders list items with the same setting). */
+export const DB_CASING = 'snake_case';
 
 export type Database = ReturnType<typeof createDb>;
 

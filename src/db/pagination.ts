@@ -7,7 +7,8 @@
  */
 import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { Database } from './client.js';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { DB_CASING, type Database } from './client.js';
 
 /** The `pagination` object of the envelope (SPEC §1). */
 export interface Pagination {
@@ -94,6 +95,15 @@ export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
   ) as SQL<T>;
 }
 
+/**
+ * A list's item, built on first use and kept: the same SQL object on every request, so readJsonPage renders its
+ * text once (`const fooItem = listItem(() => jsonItem({ … }))`, used as `item: fooItem()`).
+ */
+export function listItem<T>(build: () => SQL<T>): () => SQL<T> {
+  let item: SQL<T> | undefined;
+  return () => (item ??= build());
+}
+
 /** A nested object of a list item, compact and in the key order of `fields` (json_build_object would add spaces). */
 export const jsonObject = (fields: Record<string, AnyColumn | SQL>) => sql`(SELECT row_to_json(o) FROM (SELECT ${jsonItem(fields)}) o)`;
 
@@ -138,10 +148,14 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
 /**
  * A page of a list as ONE statement whose answer is the page itself: PostgreSQL builds each item
  * (`item`: the select list `expr AS "json_key", …` in the order of the list's schema, made compact by
- * row_to_json — json_build_object/json_agg would add spaces) and joins the page in `orderBy` order, so
- * nothing is mapped or re-serialized per row in JavaScript (issue 16: the Neon protocol's per-row JSON,
- * drizzle's row mapping and JSON.stringify were the cost). The total rides along: the window count on a
+ * row_to_json — json_build_object/json_agg would add spaces; rendered to text once, see listItem) and sends
+ * the items as one text column per row in `orderBy` order, which JavaScript joins with `,` — nothing is
+ * mapped or re-serialized per field (issue 16: the Neon protocol's per-field JSON, drizzle's row mapping and
+ * JSON.stringify were the cost). The items are not aggregated into one value in SQL: a ~30 KB value made
+ * PostgreSQL grow and trim its heap on every execution (glibc `brk` with page faults, seen with strace),
+ * which cost 3–4× the CPU of this statement (pgbench, 50 rows). The total rides along: the window count on a
  * first page; a scalar count beside it on later pages (which may lie past the end) — one statement either way.
+ * The page is LEFT JOINed onto one row, so an empty page still answers its total and extras.
  * `extras` are scalar subqueries answered beside the page (an unread count for `meta`, whether the parent
  * exists), so a list that reports more still costs one statement; give them a type PostgreSQL sends as a
  * JSON number or boolean (`count(*)::int`, `EXISTS (…)`).
@@ -164,20 +178,43 @@ export async function readJsonPage<T, const E extends Record<string, SQL> = Reco
   query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
 ): Promise<JsonPage<T, { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown }>> {
   const order = sql.join(query.orderBy, sql`, `);
+  const item = renderedOnce(query.item);
   const where = query.where ? sql`WHERE ${query.where}` : sql``;
-  const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(max(p.total), 0)`;
+  const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(p.total, 0)`;
   const extraNames = Object.keys(query.extras ?? {});
   const extras = extraNames.map((name) => sql`, (${query.extras![name]!}) AS ${sql.identifier(name)}`);
-  const result = await db.execute<Record<string, unknown> & { items: string; total: string | number }>(sql`
-    SELECT '[' || coalesce(string_agg(p.item, ',' ORDER BY p.n), '') || ']' AS items, ${total} AS total${sql.join(extras)}
-    FROM (
+  const result = await db.execute<Record<string, unknown> & { item: string | null; total: string | number }>(sql`
+    SELECT p.item, ${total} AS total${sql.join(extras)}
+    FROM (SELECT 1) AS one LEFT JOIN LATERAL (
       SELECT row_to_json(i)::text AS item, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
-      FROM ${query.from} CROSS JOIN LATERAL (SELECT ${query.item}) i
+      FROM ${query.from} CROSS JOIN LATERAL (SELECT ${item}) i
       ${where}
       ORDER BY ${order}
       LIMIT ${window.limit} OFFSET ${window.offset}
-    ) p`);
-  const row = result.rows[0]!;
-  const extraValues = Object.fromEntries(extraNames.map((name) => [name, row[name]]));
-  return { json: row.items, pagination: paginationOf(window, Number(row.total)), extras: extraValues as never };
+    ) p ON true
+    ORDER BY p.n`);
+  const rows = result.rows;
+  const first = rows[0]!;
+  const items = first.item === null ? '' : rows.map((row) => row.item).join(',');
+  const extraValues = Object.fromEntries(extraNames.map((name) => [name, first[name]]));
+  return { json: `[${items}]`, pagination: paginationOf(window, Number(first.total)), extras: extraValues as never };
+}
+
+const dialect = new PgDialect({ casing: DB_CASING });
+const rendered = new WeakMap<SQL, SQL>();
+
+/**
+ * A list's item as SQL text, rendered once per item object (a module constant): an item is the longest part of its
+ * statement (every field, each timestamp through isoText) and holds no values, so rendering it per request was
+ * ~100 µs of drizzle's walk (issue 16). An item that does hold a value (a parameter) is used as it is: the
+ * admin lists of roles, users and email templates, whose items carry constants as parameters.
+ */
+function renderedOnce(item: SQL): SQL {
+  let text = rendered.get(item);
+  if (!text) {
+    const query = dialect.sqlToQuery(item);
+    text = query.params.length === 0 ? sql.raw(query.sql) : item;
+    rendered.set(item, text);
+  }
+  return text;
 }

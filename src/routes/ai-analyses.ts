@@ -15,7 +15,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { analyses, analysisRegenerations } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { paginatedJson } from '../http/envelope.js';
-import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { listQuery, pageWindow } from '../http/pagination.js';
 import { isoDate, toIso } from '../schemas/common.js';
 import { visibleLiveAnalysis } from '../services/analyses.js';
@@ -59,6 +59,17 @@ const RegenerationSchema = z.object({
 
 const REGEN_SORTS = { created_at: analysisRegenerations.createdAt, updated_at: analysisRegenerations.createdAt };
 
+/** A regeneration as readJsonPage builds it. */
+const regenerationItem = listItem(() =>
+  jsonItem<z.infer<typeof RegenerationSchema>>({
+    id: analysisRegenerations.id,
+    user_id: analysisRegenerations.userId,
+    sections: analysisRegenerations.sections,
+    feedback: analysisRegenerations.feedback,
+    created_at: isoText(analysisRegenerations.createdAt),
+  }),
+);
+
 export const aiAnalysesRoutes = new Hono<AppEnv>()
   .get(
     '/:id/regenerations',
@@ -80,13 +91,7 @@ export const aiAnalysesRoutes = new Hono<AppEnv>()
       // [page, the analysis is visible]: an empty page cannot tell "no regenerations" from "not yours".
       const where = eq(analysisRegenerations.analysisId, id);
       const page = await readJsonPage(db, window, {
-        item: jsonItem<z.infer<typeof RegenerationSchema>>({
-          id: analysisRegenerations.id,
-          user_id: analysisRegenerations.userId,
-          sections: analysisRegenerations.sections,
-          feedback: analysisRegenerations.feedback,
-          created_at: isoText(analysisRegenerations.createdAt),
-        }),
+        item: regenerationItem(),
         from: sql`${analysisRegenerations}`,
         where: and(where, sql`EXISTS (SELECT 1 FROM ${analyses} WHERE ${visibleLiveAnalysis(id, user)})`),
         orderBy: orderBy(REGEN_SORTS, q.sort, q.order, analysisRegenerations.id),

@@ -11,7 +11,7 @@ import { requirePermission } from '../auth/guards.js';
 import { contactMessages, type ContactStatus } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { deleted, ok, paginatedJson } from '../http/envelope.js';
-import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
@@ -67,7 +67,7 @@ function serializeContact(row: ContactRow): z.infer<typeof ContactMessageSchema>
 }
 
 /** A message as readJsonPage builds it: serializeContact in SQL. */
-const contactItem = () =>
+const contactItem = listItem(() =>
   jsonItem<ReturnType<typeof serializeContact>>({
     id: contactMessages.id,
     name: contactMessages.name,
@@ -84,7 +84,7 @@ const contactItem = () =>
     user_agent: contactMessages.userAgent,
     created_at: isoText(contactMessages.createdAt),
     updated_at: isoText(contactMessages.updatedAt),
-  });
+  }));
 
 /** Every column but `ip_hash`, which no admin view shows. */
 const { ipHash: _ipHash, ...visibleColumns } = getTableColumns(contactMessages);

@@ -6,7 +6,7 @@ import { referrals, users } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, query } from '../http/validate.js';
 import type { MessageKey } from '../i18n/messages.js';
@@ -29,6 +29,21 @@ const REFUSALS: Record<Exclude<ApplyRefusal, 'unknown_code'>, MessageKey> = {
 };
 
 const SORTS = { created_at: referrals.createdAt, updated_at: referrals.createdAt };
+
+/** A referral as readJsonPage builds it; its bonus comes from the ledger. */
+const referralItem = listItem(() =>
+  jsonItem<ReferralDto>({
+    id: referrals.id,
+    referrer_id: referrals.referrerId,
+    referred_id: referrals.referredId,
+    referred_name: sql`COALESCE(${users.displayName}, ${users.fullName})`,
+    status: referrals.status,
+    bonus_credits: sql`COALESCE((
+      SELECT sum(t.credits) FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id), 0)::int`,
+    rewarded_at: isoText(referrals.rewardedAt),
+    created_at: isoText(referrals.createdAt),
+  }),
+);
 
 export const referralRoutes = new Hono<AppEnv>()
   .post(
@@ -78,20 +93,9 @@ export const referralRoutes = new Hono<AppEnv>()
       const window = pageWindow(c, q);
       const scope: SQL | undefined = referrer ? eq(referrals.referrerId, referrer) : undefined;
       const where = and(scope, q.status ? eq(referrals.status, q.status) : undefined);
-      const bonus = sql<number>`COALESCE((
-        SELECT sum(t.credits) FROM transactions t WHERE t.type = 'referral_bonus' AND t.reference_id = referrals.id), 0)::int`;
       const mine = (alias: 'r' | 't', column: 'referrer_id' | 'user_id') => (referrer ? sql`${sql.raw(alias)}.${sql.identifier(column)} = ${referrer}` : sql`true`);
       const page = await readJsonPage(db, window, {
-        item: jsonItem<ReferralDto>({
-          id: referrals.id,
-          referrer_id: referrals.referrerId,
-          referred_id: referrals.referredId,
-          referred_name: sql`COALESCE(${users.displayName}, ${users.fullName})`,
-          status: referrals.status,
-          bonus_credits: bonus,
-          rewarded_at: isoText(referrals.rewardedAt),
-          created_at: isoText(referrals.createdAt),
-        }),
+        item: referralItem(),
         from: sql`${referrals} INNER JOIN ${users} ON ${users.id} = ${referrals.referredId}`,
         where,
         orderBy: orderBy(SORTS, q.sort, q.order, referrals.id),

@@ -9,7 +9,7 @@ import { requirePermission } from '../auth/guards.js';
 import { apiRequestLogs, users } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { ok, paginatedJson } from '../http/envelope.js';
-import { isoText, jsonbFlatObject, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
+import { isoText, jsonbFlatObject, jsonItem, listItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { pageWindow } from '../http/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { idParam, query } from '../http/validate.js';
@@ -44,7 +44,7 @@ function serializeLog(row: LogRow): z.infer<typeof RequestLogSchema> {
 }
 
 /** A log entry as readJsonPage builds it: serializeLog in SQL (`query` holds strings under LOGGED_QUERY_KEYS). */
-const logItem = () => {
+const logItem = listItem(() => {
   const t = apiRequestLogs;
   return jsonItem<z.infer<typeof RequestLogSchema>>({
     id: t.id,
@@ -66,7 +66,7 @@ const logItem = () => {
     runtime: t.runtime,
     kept_by: t.keptBy,
   });
-};
+});
 
 const STATUS_CLASSES = { '2xx': [200, 299], '3xx': [300, 399], '4xx': [400, 499], '5xx': [500, 599] } as const;
 const prefixPattern = (prefix: string) => `${prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;

@@ -14,7 +14,7 @@ import { roles } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import { created, deleted, ok, paginatedJson } from '../http/envelope.js';
 import { pageWindow } from '../http/pagination.js';
-import { isoText, jsonItem, orderBy, readJsonPage } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, readJsonPage } from '../db/pagination.js';
 import { describe } from '../http/route-meta.js';
 import { body, idParam, query } from '../http/validate.js';
 import { toIso } from '../schemas/common.js';
@@ -55,7 +55,7 @@ function serializeRole(row: RoleRow) {
 }
 
 /** A role as readJsonPage builds it: serializeRole in SQL. */
-const roleItem = () =>
+const roleItem = listItem(() =>
   jsonItem<ReturnType<typeof serializeRole>>({
     id: roles.id,
     name: roles.name,
@@ -65,7 +65,7 @@ const roleItem = () =>
     user_count: userCount,
     created_at: isoText(roles.createdAt),
     updated_at: isoText(roles.updatedAt),
-  });
+  }));
 
 const SORTS = { created_at: roles.createdAt, updated_at: roles.updatedAt, name: roles.name };
 

@@ -1,6 +1,6 @@
 /** The competitor catalog (issue 15 §2): request bodies, the CSV import, the response shape. */
 import * as z from 'zod';
-import { isoText, jsonItem } from '../db/pagination.js';
+import { isoText, jsonItem, listItem } from '../db/pagination.js';
 import { competitors } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';
@@ -79,7 +79,7 @@ export const ImportResultSchema = z.object({
 export type CompetitorRow = typeof competitors.$inferSelect;
 
 /** A competitor as readJsonPage builds it: serializeCompetitor in SQL. */
-export const competitorItem = () =>
+export const competitorItem = listItem(() =>
   jsonItem<z.infer<typeof CompetitorSchema>>({
     id: competitors.id,
     name: competitors.name,
@@ -92,7 +92,7 @@ export const competitorItem = () =>
     is_active: competitors.isActive,
     created_at: isoText(competitors.createdAt),
     updated_at: isoText(competitors.updatedAt),
-  });
+  }));
 
 export function serializeCompetitor(row: CompetitorRow): z.infer<typeof CompetitorSchema> {
   return {

@@ -1,6 +1,6 @@
 /** Discount codes (SPEC §4, §10): admin bodies, the validate call, response shapes. */
 import * as z from 'zod';
-import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, listItem } from '../db/pagination.js';
 import { discountCodes, REDEMPTION_STATUSES } from '../db/schema.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, text, toIso } from './common.js';
@@ -81,7 +81,7 @@ export const DiscountSchema = named(
 export type DiscountDto = z.infer<typeof DiscountSchema>;
 
 /** A discount code as readJsonPage builds it: serializeDiscount in SQL. */
-export const discountItem = () =>
+export const discountItem = listItem(() =>
   jsonItem<DiscountDto>({
     id: discountCodes.id,
     code: discountCodes.code,
@@ -99,7 +99,7 @@ export const discountItem = () =>
     created_by: discountCodes.createdBy,
     created_at: isoText(discountCodes.createdAt),
     updated_at: isoText(discountCodes.updatedAt),
-  });
+  }));
 
 export function serializeDiscount(row: typeof discountCodes.$inferSelect): DiscountDto {
   return {

@@ -1,7 +1,7 @@
 /** Request and response schemas of email templates (SPEC §7). */
 import * as z from 'zod';
 import { sql } from 'drizzle-orm';
-import { isoText, jsonItem } from '../db/pagination.js';
+import { isoText, jsonItem, listItem } from '../db/pagination.js';
 import { emailTemplates } from '../db/schema.js';
 import { EMAIL_REGISTRY, registryEntry } from '../email/registry.js';
 import { listQuery } from '../http/pagination.js';
@@ -88,7 +88,7 @@ const PLACEHOLDER_SQL = PLACEHOLDER.source.replaceAll(
  * registry; another's are placeholdersOf its texts — every match in subject_en, subject_ar, body_en, body_ar in
  * that order, each name once, where it first appears.
  */
-export const templateItem = () => {
+export const templateItem = listItem(() => {
   const t = emailTemplates;
   const registered = sql`(${REGISTRY_VARIABLES}::json -> ${t.templateKey})`;
   const placeholders = sql`(SELECT ('[' || coalesce(string_agg(to_json(f.name)::text, ',' ORDER BY f.ti, f.mi), '') || ']')::json
@@ -111,7 +111,7 @@ export const templateItem = () => {
     created_at: isoText(t.createdAt),
     updated_at: isoText(t.updatedAt),
   });
-};
+});
 
 export function serializeTemplate(row: typeof emailTemplates.$inferSelect): TemplateDto {
   return {

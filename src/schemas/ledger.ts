@@ -1,7 +1,7 @@
 /** Ledger rows as the API returns them (SPEC §3). */
 import * as z from 'zod';
 import { TRANSACTION_TYPES, transactions } from '../db/schema.js';
-import { isoText, jsonItem } from '../db/pagination.js';
+import { isoText, jsonItem, listItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
 import { named } from './registry.js';
@@ -40,7 +40,7 @@ export const transactionFields = {
 };
 
 /** A ledger entry as readJsonPage builds it: serializeTransaction in SQL. */
-export const transactionItem = () => jsonItem<TransactionDto>({ ...transactionFields, created_at: isoText(transactions.createdAt) });
+export const transactionItem = listItem(() => jsonItem<TransactionDto>({ ...transactionFields, created_at: isoText(transactions.createdAt) }));
 
 type TransactionRow = { [K in keyof TransactionDto]: K extends 'created_at' ? Date | string : unknown };
 

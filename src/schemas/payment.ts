@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import * as z from 'zod';
 import { PAYMENT_STATUSES, payments } from '../db/schema.js';
-import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, listItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { httpsUrlOrImageDataUrl, isoDate, text, toIso } from './common.js';
 import { currencyCode } from './currency.js';
@@ -137,7 +137,7 @@ export const paymentReturning = sql.join(
 type Row = { [K in keyof typeof paymentFields]: unknown };
 
 /** A payment as readJsonPage builds it: serializePayment in SQL (amounts as the JSON numbers `Number()` prints). */
-export const paymentItem = () => {
+export const paymentItem = listItem(() => {
   const f = paymentFields;
   return jsonItem<PaymentDto>({
     id: f.id,
@@ -165,7 +165,7 @@ export const paymentItem = () => {
     created_at: isoText(f.created_at),
     updated_at: isoText(f.updated_at),
   });
-};
+});
 
 export function serializePayment(row: Row): PaymentDto {
   return {

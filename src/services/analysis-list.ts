@@ -47,13 +47,16 @@ function summaryItem(withOwner: boolean) {
   });
 }
 
+const SUMMARY_ITEM = summaryItem(false);
+const SUMMARY_ITEM_WITH_OWNER = summaryItem(true);
+
 /**
  * One page of summaries and the total, built by PostgreSQL in ONE statement (readJsonPage). `scope`
  * narrows to an owner (or not, for admins); `withOwner` adds `user_id` to each item (the admin list).
  */
 export function listAnalyses(db: Database, window: PageWindow, input: AnalysisListInput, scope: SQL | undefined, withOwner = false) {
   return readJsonPage(db, window, {
-    item: summaryItem(withOwner),
+    item: withOwner ? SUMMARY_ITEM_WITH_OWNER : SUMMARY_ITEM,
     from: sql`${analyses}`,
     where: listWhere(input, scope),
     orderBy: orderBy(SORTS, input.sort, input.order, analyses.id),

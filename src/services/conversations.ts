@@ -7,7 +7,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import * as z from 'zod';
 import type { Database } from '../db/client.js';
-import { isoText, jsonItem, jsonObject } from '../db/pagination.js';
+import { isoText, jsonItem, jsonObject, listItem } from '../db/pagination.js';
 import { isCheckViolation } from '../db/errors.js';
 import { chatConversations, type ChatMessage } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
@@ -61,7 +61,7 @@ export function serializeConversation(row: Omit<ConversationRow, 'messages'> & {
  * A conversation without its messages (up to 200 × 20 000 characters) as readJsonPage builds it for lists:
  * serializeConversation in SQL.
  */
-export const conversationSummaryItem = () =>
+export const conversationSummaryItem = listItem(() =>
   jsonItem<Omit<ConversationDto, 'messages'>>({
     id: chatConversations.id,
     analysis_id: chatConversations.analysisId,
@@ -70,7 +70,7 @@ export const conversationSummaryItem = () =>
     ai_usage: jsonObject({ input_tokens: chatConversations.aiInputTokens, output_tokens: chatConversations.aiOutputTokens }),
     created_at: isoText(chatConversations.createdAt),
     updated_at: isoText(chatConversations.updatedAt),
-  });
+  }));
 
 /** WHERE for "this conversation, owned by userId" — someone else's is simply not found. */
 export function ownConversation(id: string, userId: string): SQL {

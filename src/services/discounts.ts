@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type * as z from 'zod';
 import type { Database } from '../db/client.js';
-import { isoText, jsNumber, jsonItem, orderBy, readJsonPage, type PageWindow } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, listItem, orderBy, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { discountCodes, discountRedemptions, users } from '../db/schema.js';
 import { fieldError, notFound } from '../errors.js';
 import { clientIp } from '../http/context.js';
@@ -44,25 +44,30 @@ export async function quoteDiscount(c: Context<AppEnv>, input: z.infer<typeof Va
 
 const USAGE_SORTS = { created_at: discountRedemptions.createdAt, updated_at: discountRedemptions.updatedAt };
 
+type RedemptionDto = z.infer<typeof RedemptionSchema>;
+
+/** A redemption as readJsonPage builds it. */
+const redemptionItem = listItem(() =>
+  jsonItem<RedemptionDto>({
+    id: discountRedemptions.id,
+    user_id: discountRedemptions.userId,
+    user_email: users.email,
+    payment_id: discountRedemptions.paymentId,
+    status: discountRedemptions.status,
+    discount_usd: jsNumber(discountRedemptions.discountUsd),
+    created_at: isoText(discountRedemptions.createdAt),
+  }),
+);
+
 /**
  * GET /discount-codes/:id/usage: one page of redemptions with the buyer's email, and the total, built by
  * PostgreSQL. Whether the code exists (→ 404) rides in the same statement (an extra of readJsonPage): an
  * empty page (a code nobody used yet, the common case) carries no row to prove the code exists, and asking
  * then would be a third round trip (SPEC §10: reads ≤ 2).
  */
-type RedemptionDto = z.infer<typeof RedemptionSchema>;
-
 export async function discountUsage(db: Database, window: PageWindow, id: string, q: { sort: string; order: 'asc' | 'desc' }) {
   const page = await readJsonPage(db, window, {
-    item: jsonItem<RedemptionDto>({
-      id: discountRedemptions.id,
-      user_id: discountRedemptions.userId,
-      user_email: users.email,
-      payment_id: discountRedemptions.paymentId,
-      status: discountRedemptions.status,
-      discount_usd: jsNumber(discountRedemptions.discountUsd),
-      created_at: isoText(discountRedemptions.createdAt),
-    }),
+    item: redemptionItem(),
     from: sql`${discountRedemptions} INNER JOIN ${users} ON ${users.id} = ${discountRedemptions.userId}`,
     where: eq(discountRedemptions.discountCodeId, id),
     orderBy: orderBy(USAGE_SORTS, q.sort, q.order, discountRedemptions.id),

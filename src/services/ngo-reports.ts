@@ -65,7 +65,7 @@ function serializeItem(row: ItemRow) {
  */
 const ITEM = jsonItem<ReturnType<typeof serializeItem>>({
   analysis_id: sql`a.id`,
-  business_idea: sql`left(a.business_idea, ${SUMMARY_IDEA_CHARS}::int)`,
+  business_idea: sql`left(a.business_idea, ${sql.raw(String(SUMMARY_IDEA_CHARS))})`, // a constant, not a parameter: the item's text is rendered once
   industry: sql`a.industry`,
   report_type: sql`a.report_type`,
   status: sql`a.status`,

@@ -15,7 +15,7 @@ import { ngoRequests, users } from '../db/schema.js';
 import { adminAlertStatements } from '../email/events.js';
 import { enqueueUserMail } from '../email/outbox.js';
 import { AppError, notFound } from '../errors.js';
-import { isoText, jsonItem, orderBy, readJsonPage, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, type PageWindow, readJsonPage } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateNgoRequestBody, NgoRequestListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -54,7 +54,7 @@ export const serializeAdminNgoRequest = (row: RequestRow) => ({
 });
 
 /** An application as readJsonPage builds it for admins: serializeAdminNgoRequest in SQL. */
-const adminNgoRequestItem = () =>
+const adminNgoRequestItem = listItem(() =>
   jsonItem<ReturnType<typeof serializeAdminNgoRequest>>({
     id: ngoRequests.id,
     user_id: ngoRequests.userId,
@@ -72,7 +72,7 @@ const adminNgoRequestItem = () =>
     updated_at: isoText(ngoRequests.updatedAt),
     admin_notes: ngoRequests.adminNotes,
     reviewed_by: ngoRequests.reviewedBy,
-  });
+  }));
 
 // ─── applications ─────────────────────────────────────────────────────────────────────────────────
 

@@ -8,7 +8,7 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { isoText, jsonItem } from '../db/pagination.js';
+import { isoText, jsonItem, listItem } from '../db/pagination.js';
 import { analyses, analysisSections, reportShares, users } from '../db/schema.js';
 import { translate } from '../i18n/messages.js';
 import { toIso } from '../schemas/common.js';
@@ -45,7 +45,7 @@ export async function hashShareToken(token: string): Promise<string> {
 export type ShareRow = typeof reportShares.$inferSelect;
 
 /** A share as readJsonPage builds it: serializeShare in SQL. */
-export const shareItem = () =>
+export const shareItem = listItem(() =>
   jsonItem<ShareDto>({
     id: reportShares.id,
     analysis_id: reportShares.analysisId,
@@ -55,7 +55,7 @@ export const shareItem = () =>
     last_viewed_at: isoText(reportShares.lastViewedAt),
     created_at: isoText(reportShares.createdAt),
     updated_at: isoText(reportShares.updatedAt),
-  });
+  }));
 
 export function serializeShare(row: ShareRow): ShareDto {
   return {

@@ -11,7 +11,7 @@ import type { Context } from 'hono';
 import { effectivePermissions, effectivePermissionsJson, type AuthUser } from '../auth/current-user.js';
 import { SUPER_ADMIN_ROLE } from '../auth/permissions.js';
 import type { Database } from '../db/client.js';
-import { isoText, jsonbFlatObject, jsonItem } from '../db/pagination.js';
+import { isoText, jsonbFlatObject, jsonItem, listItem } from '../db/pagination.js';
 import { authSessions, roles, users } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
 import type { serializeAdminUserListItem, UpdateUserInput } from '../schemas/admin-user.js';
@@ -48,7 +48,7 @@ export function selectAdminUsers<C extends AdminUserColumns = AdminUserColumns>(
 }
 
 /** A user of the admin list (no profile image) as readJsonPage builds it: serializeAdminUserListItem in SQL. */
-export const adminUserListItem = () =>
+export const adminUserListItem = listItem(() =>
   jsonItem<ReturnType<typeof serializeAdminUserListItem>>({
     id: users.id,
     email: users.email,
@@ -72,7 +72,7 @@ export const adminUserListItem = () =>
     created_at: isoText(users.createdAt),
     updated_at: isoText(users.updatedAt),
     referred_by: users.referredBy,
-  });
+  }));
 
 /** The admin user list's FROM: users with their role. */
 export const adminUsersFrom = sql`${users} INNER JOIN ${roles} ON ${roles.id} = ${users.roleId}`;

@@ -12,7 +12,7 @@ import type { Database } from '../db/client.js';
 import { isCheckViolation, isUniqueViolation, pgErrorOf } from '../db/errors.js';
 import { ngoVouchers } from '../db/schema.js';
 import { AppError, fieldError, notFound } from '../errors.js';
-import { isoText, jsonItem, readJsonPage, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, type PageWindow, readJsonPage } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import type { CreateVoucherBody, UpdateVoucherBody, VOUCHER_STATES, VoucherListQuery } from '../schemas/ngo.js';
 import type { AppEnv } from '../types.js';
@@ -64,7 +64,7 @@ export function serializeVoucher(row: VoucherRow & { state: VoucherState }) {
 }
 
 /** A voucher as readJsonPage builds it: serializeVoucher in SQL. */
-const voucherItem = () =>
+const voucherItem = listItem(() =>
   jsonItem<ReturnType<typeof serializeVoucher>>({
     id: ngoVouchers.id,
     ngo_request_id: ngoVouchers.ngoRequestId,
@@ -82,7 +82,7 @@ const voucherItem = () =>
     state: voucherColumns.state,
     created_at: isoText(ngoVouchers.createdAt),
     updated_at: isoText(ngoVouchers.updatedAt),
-  });
+  }));
 
 const CHECK_FIELDS: Record<string, string> = {
   ngo_vouchers_redeemed_within_max: 'max_redemptions',
