@@ -99,10 +99,14 @@ export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
  * A list's item, built on first use and kept: the same SQL object on every request, so readJsonPage renders its
  * text once (`const fooItem = listItem(() => jsonItem({ … }))`, used as `item: fooItem()`).
  */
-export function listItem<T>(build: () => SQL<T>): () => SQL<T> {
-  let item: SQL<T> | undefined;
-  return () => (item ??= build());
+export function listItem<T>(build: () => SQL<T>): () => ListItem<T> {
+  let item: ListItem<T> | undefined;
+  return () => (item ??= build() as ListItem<T>);
 }
+
+declare const LIST_ITEM: unique symbol;
+/** An item made by listItem: the only kind readJsonPage takes, so no list renders its item per request. */
+export type ListItem<T> = SQL<T> & { readonly [LIST_ITEM]: true };
 
 /** A nested object of a list item, compact and in the key order of `fields` (json_build_object would add spaces). */
 export const jsonObject = (fields: Record<string, AnyColumn | SQL>) => sql`(SELECT row_to_json(o) FROM (SELECT ${jsonItem(fields)}) o)`;
@@ -175,7 +179,7 @@ export interface JsonPage<T, E extends Record<string, unknown> = Record<never, n
 export async function readJsonPage<T, const E extends Record<string, SQL> = Record<never, never>>(
   db: Database,
   window: PageWindow,
-  query: { item: SQL<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
+  query: { item: ListItem<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
 ): Promise<JsonPage<T, { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown }>> {
   const order = sql.join(query.orderBy, sql`, `);
   const item = renderedOnce(query.item);

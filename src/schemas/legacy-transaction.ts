@@ -1,7 +1,7 @@
 /** Upstream (Flask) credit history as the API returns it (SPEC-WAVE2 §16.1): for display, outside the ledger. */
 import * as z from 'zod';
 import { legacyTransactions } from '../db/schema.js';
-import { isoText, jsNumber, jsonItem } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, listItem } from '../db/pagination.js';
 import { listQuery } from '../http/pagination.js';
 import { isoDate, toIso } from './common.js';
 
@@ -31,12 +31,13 @@ export const legacyTransactionFields = {
 };
 
 /** A legacy row as readJsonPage builds it: serializeLegacyTransaction in SQL. */
-export const legacyTransactionItem = () =>
+export const legacyTransactionItem = listItem(() =>
   jsonItem<LegacyTransactionDto>({
     ...legacyTransactionFields,
     amount_usd: jsNumber(legacyTransactions.amountUsd),
     created_at: isoText(legacyTransactions.createdAt),
-  });
+  }),
+);
 
 export function serializeLegacyTransaction(row: Record<keyof LegacyTransactionDto, unknown>): LegacyTransactionDto {
   return {

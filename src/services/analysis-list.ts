@@ -4,7 +4,7 @@
  */
 import { and, count, eq, ilike, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { isoText, jsonItem, orderBy, readJsonPage, readPage, withTotal, type PageWindow } from '../db/pagination.js';
+import { isoText, jsonItem, listItem, orderBy, readJsonPage, readPage, withTotal, type PageWindow } from '../db/pagination.js';
 import { analyses } from '../db/schema.js';
 import type { AnalysisListInput, AnalysisSummaryDto } from '../schemas/analysis.js';
 import { analysisSummaryColumns, serializeAnalysisSummary } from './analyses.js';
@@ -47,8 +47,8 @@ function summaryItem(withOwner: boolean) {
   });
 }
 
-const SUMMARY_ITEM = summaryItem(false);
-const SUMMARY_ITEM_WITH_OWNER = summaryItem(true);
+const summaryItemOfOwn = listItem(() => summaryItem(false));
+const summaryItemWithOwner = listItem(() => summaryItem(true));
 
 /**
  * One page of summaries and the total, built by PostgreSQL in ONE statement (readJsonPage). `scope`
@@ -56,7 +56,7 @@ const SUMMARY_ITEM_WITH_OWNER = summaryItem(true);
  */
 export function listAnalyses(db: Database, window: PageWindow, input: AnalysisListInput, scope: SQL | undefined, withOwner = false) {
   return readJsonPage(db, window, {
-    item: withOwner ? SUMMARY_ITEM_WITH_OWNER : SUMMARY_ITEM,
+    item: withOwner ? summaryItemWithOwner() : summaryItemOfOwn(),
     from: sql`${analyses}`,
     where: listWhere(input, scope),
     orderBy: orderBy(SORTS, input.sort, input.order, analyses.id),

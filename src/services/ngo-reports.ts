@@ -6,7 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { notFound } from '../errors.js';
-import { isoText, jsNumber, jsonItem, jsonObject, readJsonPage, type PageWindow } from '../db/pagination.js';
+import { isoText, jsNumber, jsonItem, jsonObject, listItem, readJsonPage, type PageWindow } from '../db/pagination.js';
 import { toIso } from '../schemas/common.js';
 import { sectionsForTier, SUMMARY_IDEA_CHARS } from './analyses.js';
 import { approvedNgoIdSql, ngoAccessDenied, type NgoAccount } from './ngo-access.js';
@@ -63,25 +63,27 @@ function serializeItem(row: ItemRow) {
  * A linked report as readJsonPage builds it: serializeItem in SQL. The overview's figures are JSON numbers as
  * `Number()` prints them (jsNumber: exact from 1e-6 to 1e21, where the section schema keeps them).
  */
-const ITEM = jsonItem<ReturnType<typeof serializeItem>>({
-  analysis_id: sql`a.id`,
-  business_idea: sql`left(a.business_idea, ${sql.raw(String(SUMMARY_IDEA_CHARS))})`, // a constant, not a parameter: the item's text is rendered once
-  industry: sql`a.industry`,
-  report_type: sql`a.report_type`,
-  status: sql`a.status`,
-  created_at: isoText(sql`a.created_at`),
-  market_fit_score: jsNumber(sql`a.market_fit_score`),
-  time_to_build_months: jsNumber(sql`(o.content ->> 'time_to_build_months')::numeric`),
-  competitors_count: jsNumber(sql`(o.content ->> 'competitors_count')::numeric`),
-  starting_cost_usd: jsNumber(sql`(o.content ->> 'starting_cost_usd')::numeric`),
-  is_favourite: sql`coalesce(r.is_favourite, false)`,
-  is_archived: sql`coalesce(r.is_archived, false)`,
-  linked_at: isoText(sql`r.created_at`),
-  // Contact data only with consent.
-  beneficiary: sql`CASE WHEN r.consented_at IS NOT NULL
-    THEN ${jsonObject({ full_name: sql`u.full_name`, email: sql`u.email`, phone_number: sql`u.phone_number` })}
-    ELSE ${jsonObject({ full_name: sql`NULL::text`, email: sql`NULL::text`, phone_number: sql`NULL::text` })} END`,
-});
+const linkedReportItem = listItem(() =>
+  jsonItem<ReturnType<typeof serializeItem>>({
+    analysis_id: sql`a.id`,
+    business_idea: sql`left(a.business_idea, ${sql.raw(String(SUMMARY_IDEA_CHARS))})`, // a constant, not a parameter: the item's text is rendered once
+    industry: sql`a.industry`,
+    report_type: sql`a.report_type`,
+    status: sql`a.status`,
+    created_at: isoText(sql`a.created_at`),
+    market_fit_score: jsNumber(sql`a.market_fit_score`),
+    time_to_build_months: jsNumber(sql`(o.content ->> 'time_to_build_months')::numeric`),
+    competitors_count: jsNumber(sql`(o.content ->> 'competitors_count')::numeric`),
+    starting_cost_usd: jsNumber(sql`(o.content ->> 'starting_cost_usd')::numeric`),
+    is_favourite: sql`coalesce(r.is_favourite, false)`,
+    is_archived: sql`coalesce(r.is_archived, false)`,
+    linked_at: isoText(sql`r.created_at`),
+    // Contact data only with consent.
+    beneficiary: sql`CASE WHEN r.consented_at IS NOT NULL
+      THEN ${jsonObject({ full_name: sql`u.full_name`, email: sql`u.email`, phone_number: sql`u.phone_number` })}
+      ELSE ${jsonObject({ full_name: sql`NULL::text`, email: sql`NULL::text`, phone_number: sql`NULL::text` })} END`,
+  }),
+);
 
 /** A page of the reports linked to one of the caller's vouchers, access checks included, in ONE statement. */
 export async function listLinkedAnalyses(
@@ -93,7 +95,7 @@ export async function listLinkedAnalyses(
 ) {
   const ngoId = approvedNgoIdSql(userId);
   const page = await readJsonPage(db, window, {
-    item: ITEM,
+    item: linkedReportItem(),
     from: JOINED,
     where: sql`r.status = 'linked' AND a.deleted_at IS NULL AND v.ngo_request_id = ${ngoId}
       AND r.voucher_id = ${voucherId} ${q.include_archived ? sql`` : sql`AND NOT r.is_archived`}`,
