@@ -31,9 +31,17 @@ export function hitRateLimit(db: Database, { key, windowSeconds }: Window) {
     .returning({ key: rateLimits.key, count: rateLimits.count, resetAt: rateLimits.resetAt });
 }
 
-/** Takes back one hit (e.g. a login that turned out to be right). */
+/**
+ * Takes back one hit (e.g. a login that turned out to be right), in a batch (one transaction): the rows are
+ * locked first, then the row goes if this was its last hit, else its count drops by one (the count stays
+ * positive, a constraint). Without the lock, a concurrent give-back could commit between the statements: the
+ * decrement's `count > 1` is then re-checked on the version it committed and the row is skipped — a lost
+ * give-back (a burst of 12 wrong guesses left a slot counted as in flight, and the refused ones waited 15 s for
+ * it: test/api/rate-limits.test.ts). Under the lock, each statement sees the count as it stands.
+ */
 export function undoRateLimitHits(db: Database, keys: string[]) {
   return [
+    db.select({ key: rateLimits.key }).from(rateLimits).where(inArray(rateLimits.key, keys)).for('update'),
     db.delete(rateLimits).where(and(inArray(rateLimits.key, keys), lte(rateLimits.count, 1))),
     db
       .update(rateLimits)

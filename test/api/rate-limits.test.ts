@@ -1,6 +1,7 @@
 /** SPEC §2 / §10: database-backed login and registration limits, with the client-IP rules. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { hitRateLimit, undoRateLimitHits } from '../../src/services/rate-limit.js';
 import { createTestApp, expectErrorEnvelope, uniqueEmail, type TestApp } from '../support/harness.js';
 
 let t: TestApp;
@@ -96,6 +97,17 @@ describe('login limits', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => login(u.email, 'Wrong-pass-1', freshIp())));
     expect(results.filter((r) => r.status === 401)).toHaveLength(3);
     expect(results.filter((r) => r.status === 429)).toHaveLength(9);
+    // Every slot taken in the burst was given back: only the 3 failures stay counted.
+    const rows = await t.db.execute<{ key: string; count: number }>(sql`SELECT key, count FROM rate_limits WHERE key LIKE ${`login:email:${u.email}%`}`);
+    expect(rows.rows).toEqual([{ key: `login:email:${u.email}`, count: 3 }]);
+  });
+
+  it('parallel give-backs are never lost: 24 hits taken back at once leave nothing counted', async () => {
+    const key = `test:give-back:${uniqueEmail()}`;
+    for (let i = 0; i < 24; i++) await t.db.batch([hitRateLimit(t.db, { key, windowSeconds: 60 })]);
+    await Promise.all(Array.from({ length: 24 }, () => t.db.batch(undoRateLimitHits(t.db, [key]))));
+    const rows = await t.db.execute(sql`SELECT count FROM rate_limits WHERE key = ${key}`);
+    expect(rows.rows).toEqual([]);
   });
 });
 
