@@ -83,6 +83,12 @@ for (const [id, us] of selfUs) {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1] ?? (/\/(src|test|bench)\//.exec(frame.url) ? where.split(':')[0]! : frame.url.split(':')[0] || frame.functionName);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
 }
+// The local Neon-compatible endpoint runs in this process (on Neon it is the provider's proxy): its share — the pg
+// driver, src/local, and the socket writes to PostgreSQL (writev: this loop makes no other) — is what a Worker
+// would not run. The rest is the app's own CPU per request.
+const ENDPOINT = /^(pg|pg-protocol|pg-pool|pg-types|pgpass|writev)$|^src\/local\//;
+const endpointUs = [...byPackage].filter(([pkg]) => ENDPOINT.test(pkg)).reduce((sum, [, us]) => sum + us, 0);
+console.log(`sampled busy ${(busy / n).toFixed(0)} µs per request: local endpoint ${(endpointUs / n).toFixed(0)} µs, the app ${((busy - endpointUs) / n).toFixed(0)} µs`);
 const top = (m: Map<string, number>, k: number) =>
   [...m]
     .sort((a, b) => b[1] - a[1])

@@ -50,6 +50,8 @@ interface Target {
   /** A fixed body, or one per request (rotating). */
   body?: unknown;
   bodies?: unknown[];
+  /** Bearer tokens to rotate over, one per request; the rotation goes on across the target's runs (payments: 5 pending per buyer). */
+  tokens?: string[];
   expect: number;
   /** Multiplies the run's duration: scrypt logins complete a few per second, so they get longer runs. */
   slow?: boolean;
@@ -94,6 +96,7 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
   const r = server.ready;
   const auth = { authorization: `Bearer ${r.userToken}` };
   const json = { 'content-type': 'application/json' };
+  const payment = { package_id: r.packageId, payment_method_id: r.paymentMethodId, payment_proof: 'https://example.com/receipts/2026/bench-proof.jpg' };
   const list: Scenario[] = [
     { name: 'health', route: 'GET /api/health', app: { method: 'GET', path: '/api/health', expect: 200 }, ceiling: 'health' },
     { name: 'me', route: 'GET /api/auth/me', app: { method: 'GET', path: '/api/auth/me', headers: auth, expect: 200 }, ceiling: 'me' },
@@ -112,8 +115,13 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
       ceiling: 'credit-packages',
     },
     { name: 'login', route: 'POST /api/auth/login', app: { method: 'POST', path: '/api/auth/login', headers: json, bodies: r.loginBodies, expect: 200, slow: true }, ceiling: 'login' },
-    // No sustained POST /api/payments: SPEC-WAVE2 §0.1 allows one user 5 pending payments, so one buyer's load is
-    // a stream of 409s after the fifth; measuring it needs rotating buyers (not built). Its round trips: round-trips.md.
+    // SPEC-WAVE2 §0.1 allows a user 5 pending payments: the load rotates over the seeded buyers (BENCH_BUYERS).
+    {
+      name: 'payments',
+      route: `POST /api/payments (rotating over ${r.buyerTokens.length} buyers)`,
+      app: { method: 'POST', path: '/api/payments', headers: json, body: payment, tokens: r.buyerTokens, expect: 201 },
+      ceiling: 'payments',
+    },
   ];
   const ceilings: Record<string, Target> = {
     json: { method: 'GET', path: '/ceiling/json', expect: 200 },
@@ -122,12 +130,25 @@ function scenarios(server: BenchServer): { list: Scenario[]; ceilings: Record<st
     analyses: { method: 'GET', path: '/ceiling/analyses', expect: 200 },
     'credit-packages': { method: 'GET', path: '/ceiling/credit-packages', expect: 200 },
     login: { method: 'POST', path: '/ceiling/login', headers: json, bodies: r.loginBodies, expect: 200, slow: true },
+    payments: { method: 'POST', path: '/ceiling/payments', headers: json, body: payment, expect: 201 },
   };
   return { list, ceilings };
 }
 
+/** Where each rotating target's token rotation stands: a run continues where the previous one (or the probe) stopped. */
+const nextToken = new Map<Target, number>();
+const takeToken = (target: Target) => {
+  const i = nextToken.get(target) ?? 0;
+  nextToken.set(target, i + 1);
+  return target.tokens![i % target.tokens!.length]!;
+};
+
 function requestsOf(target: Target): RequestSpec[] {
   const base: RequestSpec = { method: target.method, path: target.path, headers: target.headers ?? {} };
+  if (target.tokens) {
+    const body = target.body === undefined ? undefined : JSON.stringify(target.body);
+    return [{ ...base, ...(body === undefined ? {} : { body }), setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${takeToken(target)}` } }) }];
+  }
   if (target.bodies) {
     let next = 0;
     const bodies = target.bodies.map((b) => JSON.stringify(b));
@@ -141,7 +162,7 @@ async function probe(baseUrl: string, target: Target, count: number): Promise<vo
     const body = target.bodies ? target.bodies[i % target.bodies.length] : target.body;
     const res = await fetch(baseUrl + target.path, {
       method: target.method,
-      headers: target.headers ?? {},
+      headers: { ...target.headers, ...(target.tokens ? { authorization: `Bearer ${takeToken(target)}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();

@@ -21,7 +21,7 @@
  * an admin), then reports its ports and fixtures to the parent over IPC: { type: 'ready', … }.
  *
  * Configuration (environment, set by the parent): BENCH_DB = pglite | pg, DATABASE_URL (a PGlite data
- * directory or a postgres:// URL), BENCH_LOGIN_USERS (default 32), and the app's own variables.
+ * directory or a postgres:// URL), BENCH_LOGIN_USERS (default 32), BENCH_BUYERS (default 2000), and the app's own variables.
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -35,6 +35,8 @@ import { seedDatabase } from '../src/db/seed.js';
 import { socketAddresses } from '../src/http/context.js';
 import { useBatchedStdoutLogs } from '../src/http/node-log.js';
 import { openAppDatabase } from '../src/local/app-database.js';
+import { issueSession } from '../src/auth/sessions.js';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { mountMappedAnalyses } from './mapped-route.js';
 
 export interface ReadyMessage {
@@ -48,6 +50,8 @@ export interface ReadyMessage {
   paymentMethodId: string;
   etag: string;
   loginBodies: { email: string; password: string }[];
+  /** Sessions of BENCH_BUYERS verified users (default 2000), for payments rotating over them (5 pending each at most). */
+  buyerTokens: string[];
   seeded: { analyses: number; otherAnalyses: number; packages: number; loginUsers: number; seedMs: number };
 }
 
@@ -180,6 +184,23 @@ async function main() {
     loginBodies.push(...batch);
   }
 
+  // Buyers for POST /api/payments: SPEC-WAVE2 §0.1 allows a user 5 pending payments, so the load rotates over many
+  // verified users, each with a session (made directly: registering them would cost a scrypt hash each).
+  const buyerCount = Number(process.env.BENCH_BUYERS ?? 2000);
+  const buyerIds = await query<{ id: string }>(
+    `INSERT INTO users (email, password_hash, role_id, referral_code, email_verified_at)
+     SELECT 'bench.buyer.' || g || '@example.com', password_hash, role_id, 'B' || lpad(g::text, 7, '0'), now()
+     FROM users, generate_series(1, $2::int) AS g WHERE users.id = $1
+     RETURNING id::text AS id`,
+    [userId, buyerCount],
+  );
+  const buyerTokens: string[] = [];
+  for (let i = 0; i < buyerIds.length; i += 250) {
+    const sessions = await Promise.all(buyerIds.slice(i, i + 250).map((b) => issueSession(db, config, b.id)));
+    await db.batch(sessions.map((s) => s.insert) as unknown as [BatchItem<'pg'>]);
+    buyerTokens.push(...sessions.map((s) => s.token));
+  }
+
   // Planner statistics, as a running database has them (autovacuum analyzes a table once enough rows changed,
   // within a minute or so). Without this, the runs before autovacuum's first pass plan with guessed row
   // counts and the runs after it do not: an order effect of up to 30 % on the PostgreSQL-built list (issue 16).
@@ -275,6 +296,7 @@ async function main() {
     paymentMethodId,
     etag,
     loginBodies,
+    buyerTokens,
     seeded: { analyses: Number(analysesSeeded), otherAnalyses: others * 60, packages: packages.length, loginUsers, seedMs: Date.now() - started },
   };
   process.send?.(ready);
