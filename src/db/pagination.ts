@@ -95,13 +95,23 @@ export function jsonItem<T>(fields: Record<string, AnyColumn | SQL>): SQL<T> {
   ) as SQL<T>;
 }
 
+const dialect = new PgDialect({ casing: DB_CASING });
+
 /**
- * A list's item, built on first use and kept: the same SQL object on every request, so readJsonPage renders its
- * text once (`const fooItem = listItem(() => jsonItem({ … }))`, used as `item: fooItem()`).
+ * A list's item, built and rendered to SQL text on first use, then kept (`const fooItem = listItem(() => jsonItem({ … }))`,
+ * used as `item: fooItem()`). An item is the longest part of its statement (every field, each timestamp through
+ * isoText) and holds no values, so rendering it per request was ~100 µs of drizzle's walk (issue 16). An item that
+ * does hold a value (a parameter) is kept as built and rendered with its statement: the admin lists of roles, users
+ * and email templates, whose items carry constants as parameters.
  */
 export function listItem<T>(build: () => SQL<T>): () => ListItem<T> {
   let item: ListItem<T> | undefined;
-  return () => (item ??= build() as ListItem<T>);
+  return () => (item ??= renderOnce(build()));
+}
+
+function renderOnce<T>(item: SQL<T>): ListItem<T> {
+  const query = dialect.sqlToQuery(item);
+  return (query.params.length === 0 ? sql.raw(query.sql) : item) as ListItem<T>;
 }
 
 declare const LIST_ITEM: unique symbol;
@@ -182,7 +192,6 @@ export async function readJsonPage<T, const E extends Record<string, SQL> = Reco
   query: { item: ListItem<T>; from: SQL; where: SQL | undefined; orderBy: SQL[]; extras?: E },
 ): Promise<JsonPage<T, { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown }>> {
   const order = sql.join(query.orderBy, sql`, `);
-  const item = renderedOnce(query.item);
   const where = query.where ? sql`WHERE ${query.where}` : sql``;
   const total = window.offset > 0 ? sql`(SELECT count(*) FROM ${query.from} ${where})` : sql`coalesce(p.total, 0)`;
   const extraNames = Object.keys(query.extras ?? {});
@@ -191,7 +200,7 @@ export async function readJsonPage<T, const E extends Record<string, SQL> = Reco
     SELECT p.item, ${total} AS total${sql.join(extras)}
     FROM (SELECT 1) AS one LEFT JOIN LATERAL (
       SELECT row_to_json(i)::text AS item, row_number() OVER (ORDER BY ${order}) AS n, count(*) OVER () AS total
-      FROM ${query.from} CROSS JOIN LATERAL (SELECT ${item}) i
+      FROM ${query.from} CROSS JOIN LATERAL (SELECT ${query.item}) i
       ${where}
       ORDER BY ${order}
       LIMIT ${window.limit} OFFSET ${window.offset}
@@ -202,23 +211,4 @@ export async function readJsonPage<T, const E extends Record<string, SQL> = Reco
   const items = first.item === null ? '' : rows.map((row) => row.item).join(',');
   const extraValues = Object.fromEntries(extraNames.map((name) => [name, first[name]]));
   return { json: `[${items}]`, pagination: paginationOf(window, Number(first.total)), extras: extraValues as never };
-}
-
-const dialect = new PgDialect({ casing: DB_CASING });
-const rendered = new WeakMap<SQL, SQL>();
-
-/**
- * A list's item as SQL text, rendered once per item object (a module constant): an item is the longest part of its
- * statement (every field, each timestamp through isoText) and holds no values, so rendering it per request was
- * ~100 µs of drizzle's walk (issue 16). An item that does hold a value (a parameter) is used as it is: the
- * admin lists of roles, users and email templates, whose items carry constants as parameters.
- */
-function renderedOnce(item: SQL): SQL {
-  let text = rendered.get(item);
-  if (!text) {
-    const query = dialect.sqlToQuery(item);
-    text = query.params.length === 0 ? sql.raw(query.sql) : item;
-    rendered.set(item, text);
-  }
-  return text;
 }
